@@ -1,0 +1,38 @@
+# Two commands on a fresh machine with Python 3.11+:  make run   and   make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+# Extras installed for development and CI (mlflow is optional for learners).
+EXTRAS ?= dev,mlflow
+STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+comma  := ,
+
+.PHONY: run test bench install clean doctor check-curriculum
+
+run: install
+	$(BIN)/dltui
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+doctor: install
+	$(BIN)/dltui doctor
+
+check-curriculum: install
+	$(BIN)/dltui curriculum check
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,5 @@
+import sys
+
+from dltui.cli import main
+
+sys.exit(main())

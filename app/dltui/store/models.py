@@ -1,0 +1,163 @@
+"""The tables. Topics and curriculum cards are referred to by their stable string ids.
+
+Every datetime column is `UTCDateTime` (aware UTC on load). Enums are stored as their string
+values so the database stays readable with the sqlite3 shell.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlmodel import Field, SQLModel
+
+from dltui.store.types import JSONText, UTCDateTime, utcnow
+
+
+def _when(**kwargs) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def _json(**kwargs) -> Any:
+    return Field(sa_type=JSONText, **kwargs)
+
+
+class AssessmentLevel(str, enum.Enum):
+    STRONG = "strong"
+    PARTIAL = "partial"
+    NEEDS_WORK = "needs_work"
+
+
+class GapSeverity(str, enum.Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class RunStatus(str, enum.Enum):
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    CRASHED = "crashed"  # the process died without an end event
+
+
+class Learner(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = "learner"
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class TopicProgress(SQLModel, table=True):
+    """Dates worth remembering per topic; mastery itself is derived (see dltui.srs.mastery)."""
+
+    topic_id: str = Field(primary_key=True)
+    started_at: Optional[datetime] = _when(default=None)
+    last_studied_at: Optional[datetime] = _when(default=None)
+    mastered_at: Optional[datetime] = _when(default=None)
+
+
+class CardState(SQLModel, table=True):
+    """A card's FSRS state. Curriculum cards keep their content in files; tutor cards carry it here."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)  # also the fsrs card_id
+    card_key: str = Field(unique=True, index=True)  # curriculum id "topic/slug" or "tutor/<n>"
+    topic_id: str = Field(index=True)
+    origin: str = "curriculum"  # curriculum | tutor | gap
+    front: Optional[str] = None  # only for cards that do not come from the curriculum
+    back: Optional[str] = None
+    source: Optional[str] = None
+    state: int = 0  # 0 = new (never reviewed); else fsrs.State value
+    step: Optional[int] = None
+    stability: Optional[float] = None
+    difficulty: Optional[float] = None
+    due: Optional[datetime] = _when(default=None, index=True)
+    last_review: Optional[datetime] = _when(default=None)
+    reps: int = 0
+    lapses: int = 0
+    suspended: bool = False
+    leech: bool = False
+    buried_until: Optional[datetime] = _when(default=None)
+    retired: bool = False  # removed from the curriculum; history kept
+    introduced_at: Optional[datetime] = _when(default=None)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class ReviewLog(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="cardstate.id", index=True)
+    rating: int  # fsrs.Rating value 1..4
+    reviewed_at: datetime = _when(index=True)
+    duration_ms: Optional[int] = None
+    mode: str = "review"  # review | quiz
+    answer_given: Optional[str] = None
+    auto_graded: Optional[bool] = None
+    state_before: dict = _json(default_factory=dict)  # the card row before, to undo exactly
+    session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
+
+
+class Assessment(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: str = Field(index=True)
+    level: AssessmentLevel
+    confidence: float = 0.5  # 0..1
+    evidence: str = ""
+    assessor: str = "tutor"  # claude | offline | quiz | lab
+    created_at: datetime = _when(default_factory=utcnow)
+    conversation_id: Optional[int] = Field(default=None, foreign_key="conversation.id")
+    session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
+
+
+class KnowledgeGap(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    topic_id: str = Field(index=True)
+    description: str
+    severity: GapSeverity = GapSeverity.MEDIUM
+    created_at: datetime = _when(default_factory=utcnow)
+    resolved_at: Optional[datetime] = _when(default=None)
+    resolution: Optional[str] = None
+    session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
+
+
+class Conversation(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str = "New conversation"
+    tutor: str = "offline"  # claude | offline
+    topic_id: Optional[str] = None
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class Message(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    role: str  # user | assistant | tool | notice
+    content: str = ""
+    status: str = "complete"  # complete | partial (stopped or failed mid-stream) | error
+    meta: dict = _json(default_factory=dict)  # tool calls, model, token usage
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class LabRun(SQLModel, table=True):
+    id: str = Field(primary_key=True)  # also the run folder name
+    lab_id: str = Field(index=True)
+    params: dict = _json(default_factory=dict)
+    status: RunStatus = RunStatus.RUNNING
+    pid: Optional[int] = None
+    run_dir: str = ""
+    device: Optional[str] = None
+    group_id: Optional[str] = None  # runs launched together (a sweep)
+    started_at: datetime = _when(default_factory=utcnow)
+    ended_at: Optional[datetime] = _when(default=None)
+    final_metrics: dict = _json(default_factory=dict)
+    passed: Optional[bool] = None  # reached the lab's target (or the grader passed)
+    session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
+
+
+class StudySession(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    started_at: datetime = _when(default_factory=utcnow)
+    ended_at: Optional[datetime] = _when(default=None)
+    entry: str = "tui"  # tui | review | lab | chat
+    notes_path: Optional[str] = None

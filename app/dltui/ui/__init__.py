@@ -1,0 +1,1 @@
+"""The Textual user interface: thin widgets over the domain packages."""

@@ -1,0 +1,20 @@
+"""The Chat area."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from dltui.context import StudyContext
+
+
+class ChatPane(Vertical):
+    """Placeholder until the chat issue lands."""
+
+    def __init__(self, context: StudyContext):
+        super().__init__()
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        yield Static("Chat: not built yet.", classes="muted")

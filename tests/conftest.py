@@ -1,0 +1,36 @@
+"""Shared fixtures: the bundled curriculum, a fresh database file per test."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for curriculum_answers
+
+
+@pytest.fixture(scope="session")
+def bundled_curriculum():
+    from dltui.curriculum import load_curriculum
+
+    curriculum, problems = load_curriculum(ROOT / "curriculum")
+    assert not problems, "\n".join(map(str, problems))
+    return curriculum
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings for a fresh database in a temporary folder, ignoring the caller's environment."""
+    from dltui.settings import load_settings
+
+    return load_settings(tmp_path / "data" / "tutor.db", env={})
+
+
+@pytest.fixture
+def context(settings):
+    """A StudyContext on a real SQLite file with the bundled curriculum."""
+    from dltui.context import StudyContext
+
+    ctx = StudyContext.open(settings=settings)
+    yield ctx
+    ctx.close()
