@@ -16,8 +16,9 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks read the real MNIST from the shared folder beside the checkout when it exists.
 bench: install
-	$(BIN)/python bench/run_all.py
+	DLTUI_DATASETS="$${DLTUI_DATASETS:-$(abspath $(wildcard ../shared/datasets))}" $(BIN)/python bench/run_all.py
 
 doctor: install
 	$(BIN)/dltui doctor

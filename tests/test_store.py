@@ -1,0 +1,134 @@
+"""The store on a real SQLite file: migrations, UTC datetimes, concurrent writers."""
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import select
+
+from dltui.store import DatabaseError, Store
+from dltui.store.database import latest_version
+from dltui.store.models import Assessment, AssessmentLevel, KnowledgeGap
+
+
+def test_fresh_database_is_created_with_pragmas_and_version(tmp_path):
+    path = tmp_path / "sub" / "tutor.db"
+    store = Store(path)
+    assert path.exists()
+    assert store.schema_version() == latest_version()
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    store.close()
+
+
+def test_migration_from_older_version_keeps_data_and_leaves_backup(tmp_path):
+    path = tmp_path / "tutor.db"
+    old = Store(path)  # version 1
+    with old.session() as session:
+        session.add(Assessment(topic_id="backpropagation", level=AssessmentLevel.PARTIAL, evidence="kept"))
+    old.close()
+
+    def add_hint_column(connection: sqlite3.Connection) -> None:
+        connection.execute("ALTER TABLE assessment ADD COLUMN hint_count INTEGER NOT NULL DEFAULT 0")
+
+    migrated = Store(path, migrations=[(2, add_hint_column)])
+    assert migrated.schema_version() == 2
+    assert migrated.backup_path is not None and migrated.backup_path.exists()
+    with sqlite3.connect(migrated.path) as connection:
+        rows = connection.execute("SELECT topic_id, evidence, hint_count FROM assessment").fetchall()
+    assert rows == [("backpropagation", "kept", 0)]
+    with sqlite3.connect(migrated.backup_path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("SELECT evidence FROM assessment").fetchall() == [("kept",)]
+    migrated.close()
+    # Opening again at the same version takes no second backup.
+    assert Store(path, migrations=[(2, add_hint_column)]).backup_path is None
+
+
+def test_failed_migration_rolls_back_and_names_the_backup(tmp_path):
+    path = tmp_path / "tutor.db"
+    Store(path).close()
+
+    def broken(connection):
+        connection.execute("ALTER TABLE no_such_table ADD COLUMN x INTEGER")
+
+    with pytest.raises(DatabaseError, match="migration to version 2 failed.*bak"):
+        Store(path, migrations=[(2, broken)])
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_newer_or_foreign_database_is_refused_with_a_clear_message(tmp_path):
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(newer) as connection:
+        connection.execute("CREATE TABLE t (x)")
+        connection.execute("PRAGMA user_version=99")
+    with pytest.raises(DatabaseError, match="newer than this dltui"):
+        Store(newer)
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    with pytest.raises(DatabaseError, match="no dltui schema version"):
+        Store(foreign)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseError, match="not a dltui database"):
+        Store(garbage)
+
+
+def test_datetimes_round_trip_as_utc_aware(tmp_path):
+    store = Store(tmp_path / "tutor.db")
+    india = timezone(timedelta(hours=5, minutes=30))
+    moment = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=india)
+    with store.session() as session:
+        session.add(KnowledgeGap(topic_id="rnn", description="BPTT", created_at=moment, resolved_at=moment))
+    with store.session() as session:
+        gap = session.exec(select(KnowledgeGap)).one()
+    assert gap.created_at == moment
+    assert gap.created_at.tzinfo is timezone.utc  # exactly timezone.utc: fsrs rejects anything else
+    assert gap.resolved_at.utcoffset() == timedelta(0)
+    with pytest.raises(Exception, match="naive datetime"):
+        with store.session() as session:
+            session.add(KnowledgeGap(topic_id="rnn", description="x", created_at=datetime(2026, 1, 1)))
+    store.close()
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from sqlmodel import select, func
+    from dltui.store import Store
+    from dltui.store.models import Assessment, AssessmentLevel
+
+    store = Store(Path(sys.argv[1]))
+    for i in range(150):
+        with store.session() as session:
+            # read, then write in the same transaction: the pattern that deadlocks without BEGIN IMMEDIATE
+            count = session.exec(select(func.count()).select_from(Assessment)).one()
+            session.add(Assessment(topic_id=sys.argv[2], level=AssessmentLevel.STRONG, evidence=str(count)))
+    print("done")
+    """
+)
+
+
+def test_two_processes_writing_at_once_do_not_fail(tmp_path):
+    path = tmp_path / "tutor.db"
+    Store(path).close()
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name in ("first", "second")
+    ]
+    results = [w.communicate(timeout=120) for w in writers]
+    for writer, (out, err) in zip(writers, results):
+        assert writer.returncode == 0, err
+        assert "database is locked" not in err
+        assert out.strip() == "done"
+    with sqlite3.connect(path) as connection:
+        counts = dict(connection.execute("SELECT topic_id, count(*) FROM assessment GROUP BY topic_id").fetchall())
+    assert counts == {"first": 150, "second": 150}
