@@ -8,6 +8,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from dltui.context import StudyContext
 from dltui.ui.chat import ChatPane
+from dltui.ui.lab_gpu import install_gpu_header
 from dltui.ui.labs import LabsPane
 from dltui.ui.progress import ProgressPane
 from dltui.ui.review import ReviewPane
@@ -59,6 +60,7 @@ class DltuiApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        install_gpu_header(self)
         if self.context.startup_notice:
             self.notify(self.context.startup_notice, severity="warning", timeout=10)
 
@@ -71,6 +73,16 @@ class DltuiApp(App):
         focusable = [w for w in pane.query("*") if w.focusable]
         if focusable:
             self.set_focus(focusable[0])
+
+    def start_quiz(self, topic_id: str) -> None:
+        """Open a quiz on one topic in the Review area (from the chat or the topic map)."""
+        self.action_show_area("review")
+        self.query_one(ReviewPane).start_quiz(topic_id)
+
+    def talk_about(self, topic_id: str) -> None:
+        """Start talking about a topic in the Chat area (from the topic map)."""
+        self.action_show_area("chat")
+        self.query_one(ChatPane).start_topic(topic_id)
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

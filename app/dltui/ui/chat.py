@@ -1,20 +1,252 @@
-"""The Chat area."""
+"""The Chat area: talk to the tutor. Replies stream in; Esc stops one; history is kept."""
 
 from __future__ import annotations
 
+import asyncio
+
+from rich.markup import escape
+from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
 
 from dltui.context import StudyContext
+from dltui.tutor import history
+from dltui.tutor.chat import Chat
+from dltui.tutor.tools import ToolOutcome
+
+SHOWN_MESSAGES = 60  # how many past messages to draw when a conversation is opened
 
 
-class ChatPane(Vertical):
-    """Placeholder until the chat issue lands."""
+class UserMessage(Static):
+    def __init__(self, text: str):
+        super().__init__(f"[b]You[/b]  {escape(text)}", classes="user-message")
+
+
+class TutorMessage(Markdown):
+    def __init__(self, text: str = "", stopped: bool = False):
+        super().__init__(text, classes="tutor-message")
+        self.stopped = stopped
+
+
+class InfoLine(Static):
+    """A tool call, a notice or an error: one short line under the reply."""
+
+    def __init__(self, text: str, kind: str = "tool"):
+        super().__init__(escape(text), classes=f"info-line {kind}")
+
+
+class ConversationPicker(ModalScreen[int | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
 
     def __init__(self, context: StudyContext):
         super().__init__()
         self.context = context
 
     def compose(self) -> ComposeResult:
-        yield Static("Chat: not built yet.", classes="muted")
+        options = [
+            Option(f"{c.updated_at:%Y-%m-%d %H:%M}  {c.title}  ({c.tutor})", id=str(c.id))
+            for c in history.recent_conversations(self.context)
+        ]
+        with Vertical(id="picker"):
+            yield Static("Open a conversation (Enter), Esc to close", classes="title")
+            yield OptionList(*options, id="picker-list")
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
+
+
+class ChatPane(Vertical):
+    BINDINGS = [
+        Binding("escape", "stop", "Stop reply", show=False),
+        Binding("ctrl+n", "new_conversation", "New chat"),
+        Binding("ctrl+o", "open_conversation", "Open chat"),
+        Binding("ctrl+s", "export", "Export"),
+        Binding("ctrl+y", "copy_reply", "Copy reply"),
+        Binding("ctrl+r", "retry", "Retry"),
+        Binding("ctrl+t", "switch_tutor", "Switch tutor"),
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
+    ]
+
+    def __init__(self, context: StudyContext):
+        super().__init__()
+        self.context = context
+        self.chat: Chat | None = None
+        self.replying = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="chat-status")
+        yield VerticalScroll(id="chat-log")
+        yield Input(placeholder="Ask the tutor… (Enter sends, Esc stops a reply)", id="chat-input")
+
+    def on_mount(self) -> None:
+        latest = history.recent_conversations(self.context, limit=1)
+        self.open_chat(latest[0].id if latest else None)
+
+    # --- conversations -----------------------------------------------------------------------
+
+    def open_chat(self, conversation_id: int | None, tutor_kind: str | None = None) -> None:
+        self.chat = Chat(self.context, conversation_id, tutor_kind=tutor_kind, on_quiz=self._open_quiz)
+        log = self.query_one("#chat-log", VerticalScroll)
+        log.remove_children()
+        widgets = []
+        for message in self.chat.messages()[-SHOWN_MESSAGES:]:
+            if message.role == "user":
+                widgets.append(UserMessage(message.content))
+            elif message.role == "assistant":
+                suffix = "\n\n*(stopped before the end)*" if message.status == "partial" else ""
+                widgets.append(TutorMessage(message.content + suffix, stopped=message.status == "partial"))
+            else:
+                widgets.append(InfoLine(message.content, "notice" if message.role == "notice" else "tool"))
+        if not widgets:
+            widgets.append(InfoLine(self._welcome(), "notice"))
+        elif self.chat.note:
+            widgets.append(InfoLine(self.chat.note, "notice"))
+        log.mount_all(widgets)
+        log.scroll_end(animate=False)
+        self.refresh_status()
+
+    def _welcome(self) -> str:
+        note = f"{self.chat.note} " if self.chat.note else ""
+        if self.chat.kind == "offline":
+            return note + "Type a topic to study (or 'next' for a suggestion), then answer in your own words."
+        return note + "Ask anything about deep learning, or say which topic you want to study."
+
+    def refresh_status(self) -> None:
+        topic = self.context.curriculum.topics.get(self.chat.topic_id or "")
+        parts = [f"Tutor: {self.chat.tutor_label}", f"Topic: {topic.title if topic else 'none yet'}"]
+        parts.append(f"Chat #{self.chat.conversation_id}")
+        self.query_one("#chat-status", Static).update(" · ".join(parts))
+
+    def start_topic(self, topic_id: str) -> None:
+        """Called from the Topics area: talk about this topic."""
+        if self.replying:
+            self.app.notify("Wait for the reply to finish (or press Esc), then try again.")
+            return
+        topic = self.context.curriculum.topics[topic_id]
+        self.chat.set_topic(topic_id)
+        self.refresh_status()
+        self.send(f"topic {topic.title}" if self.chat.kind == "offline" else f"Let's study {topic.title}.")
+
+    # --- sending and streaming ---------------------------------------------------------------
+
+    @on(Input.Submitted, "#chat-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        if self.replying:
+            self.app.notify("The tutor is still answering: wait, or press Esc to stop it.")
+            return
+        event.input.value = ""
+        self.send(text)
+
+    def send(self, text: str) -> None:
+        self.query_one("#chat-log", VerticalScroll).mount(UserMessage(text))
+        self.stream_reply(text)
+
+    @work(exclusive=True, group="reply")
+    async def stream_reply(self, text: str | None) -> None:
+        """Send ``text`` (or, with None, answer again) and stream the reply into the log."""
+        log = self.query_one("#chat-log", VerticalScroll)
+        reply_view = TutorMessage()
+        await log.mount(reply_view)
+        stream = Markdown.get_stream(reply_view)
+        pieces: asyncio.Queue[str | None] = asyncio.Queue()
+
+        async def pump() -> None:
+            while (piece := await pieces.get()) is not None:
+                await stream.write(piece)
+                log.scroll_end(animate=False)
+
+        def show_tool(outcome: ToolOutcome) -> None:
+            log.mount(InfoLine(outcome.line, "error" if outcome.is_error else "tool"))
+
+        self.replying = True
+        pumping = asyncio.create_task(pump())
+        try:
+            if text is None:
+                reply = await self.chat.answer(pieces.put_nowait, show_tool)
+            else:
+                reply = await self.chat.send(text, pieces.put_nowait, show_tool)
+        except asyncio.CancelledError:
+            pieces.put_nowait(None)
+            await pumping
+            await stream.stop()
+            await log.mount(InfoLine("Stopped. The partial reply is kept.", "notice"))
+            self.replying = False
+            raise
+        except Exception as err:  # a bug must not take the chat down; the message is saved
+            reply = None
+            await log.mount(InfoLine(f"Something went wrong: {err}. Your message is saved; Ctrl+R retries.", "error"))
+        pieces.put_nowait(None)
+        await pumping
+        await stream.stop()
+        if reply is not None:
+            if not reply.text.strip():
+                await reply_view.remove()
+            if reply.notice:
+                await log.mount(InfoLine(reply.notice, "error"))
+        self.replying = False
+        self.refresh_status()
+        log.scroll_end(animate=False)
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        if self.replying:
+            self.workers.cancel_group(self, "reply")
+        else:
+            self.app.set_focus(None)  # leave the input so single-key bindings (like ?) work
+
+    def action_new_conversation(self) -> None:
+        if not self.replying:
+            self.open_chat(None, tutor_kind=self.chat.kind)
+
+    def action_open_conversation(self) -> None:
+        def opened(conversation_id: int | None) -> None:
+            if conversation_id is not None:
+                self.open_chat(conversation_id)
+
+        if not self.replying:
+            self.app.push_screen(ConversationPicker(self.context), opened)
+
+    def action_export(self) -> None:
+        path = self.chat.export()
+        self.app.notify(f"Exported to {path}")
+
+    def action_copy_reply(self) -> None:
+        replies = [m for m in self.chat.messages() if m.role == "assistant" and m.content]
+        if not replies:
+            self.app.notify("No reply to copy yet.")
+            return
+        self.app.copy_to_clipboard(replies[-1].content)  # OSC 52: works over SSH where the terminal allows
+        self.app.notify("Last reply copied (if your terminal supports OSC 52).")
+
+    def action_retry(self) -> None:
+        if self.replying:
+            return
+        if not any(m.role == "user" for m in self.chat.messages()):
+            self.app.notify("Nothing to retry yet.")
+            return
+        self.stream_reply(None)
+
+    def action_switch_tutor(self) -> None:
+        if self.replying:
+            return
+        wanted = "offline" if self.chat.kind == "claude" else "claude"
+        note = self.chat.switch_tutor(wanted)
+        self.query_one("#chat-log", VerticalScroll).mount(InfoLine(note or f"Now talking to the {self.chat.tutor_label}.", "notice"))
+        self.refresh_status()
+
+    def action_scroll_log(self, direction: int) -> None:
+        log = self.query_one("#chat-log", VerticalScroll)
+        (log.scroll_page_down if direction > 0 else log.scroll_page_up)()
+
+    def _open_quiz(self, topic_id: str) -> None:
+        self.app.start_quiz(topic_id)

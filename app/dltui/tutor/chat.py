@@ -1,0 +1,149 @@
+"""One conversation with a tutor: the learner's message is saved first, the reply as it streams.
+
+`Chat` picks the tutor (Claude when a key is set and allowed, else offline), keeps the learner's
+message no matter what fails, saves partial replies every second while streaming, and marks a
+reply stopped by the learner as partial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+
+from dltui.context import StudyContext
+from dltui.store.models import Message
+from dltui.tutor import history
+from dltui.tutor.reply import Reply, TextSink, ToolSink
+from dltui.tutor.tools import ToolBox, ToolOutcome
+
+TOPIC_COMMAND = re.compile(r"^/?topic\s+(.+)$", re.IGNORECASE)
+SAVE_EVERY = 1.0  # seconds between saves of a reply that is still streaming
+
+
+def choose_tutor_kind(context: StudyContext, wanted: str | None = None) -> tuple[str, str | None]:
+    """("claude" | "offline", a one-line note when the choice needs explaining)."""
+    wanted = wanted or context.settings.tutor
+    if wanted == "offline":
+        return "offline", None
+    if context.settings.api_key():
+        return "claude", None
+    return "offline", "No ANTHROPIC_API_KEY set: the offline tutor teaches from the curriculum."
+
+
+class Chat:
+    def __init__(
+        self,
+        context: StudyContext,
+        conversation_id: int | None = None,
+        tutor_kind: str | None = None,
+        on_quiz: Callable[[str], None] | None = None,
+        retry_delays: tuple[float, ...] | None = None,
+    ):
+        self.context = context
+        self.on_quiz = on_quiz
+        self.retry_delays = retry_delays
+        existing = history.get_conversation(context, conversation_id) if conversation_id else None
+        self.kind, self.note = choose_tutor_kind(context, tutor_kind or (existing.tutor if existing else None))
+        self.conversation = existing or history.start_conversation(context, self.kind)
+        self.tutor = self._make_tutor()
+
+    @property
+    def conversation_id(self) -> int:
+        return self.conversation.id
+
+    @property
+    def topic_id(self) -> str | None:
+        return self.conversation.topic_id
+
+    @property
+    def tutor_label(self) -> str:
+        return self.tutor.label
+
+    def _make_tutor(self):
+        toolbox = ToolBox(self.context, self.conversation.id, assessor=self.kind, on_quiz=self.on_quiz)
+        if self.kind == "claude":
+            from dltui.tutor.claude import RETRY_DELAYS, ClaudeTutor
+
+            delays = RETRY_DELAYS if self.retry_delays is None else self.retry_delays
+            return ClaudeTutor(self.context, toolbox, self.context.settings.api_key(), retry_delays=delays)
+        from dltui.tutor.offline import OfflineTutor
+
+        return OfflineTutor(self.context, toolbox)
+
+    def switch_tutor(self, kind: str) -> str | None:
+        """Change tutor mid-conversation; returns a note when the wish cannot be met."""
+        self.kind, self.note = choose_tutor_kind(self.context, kind)
+        history.set_conversation_topic(self.context, self.conversation.id, self.conversation.topic_id, self.kind)
+        self.tutor = self._make_tutor()
+        return self.note if kind != self.kind else None
+
+    def set_topic(self, topic_id: str | None) -> None:
+        history.set_conversation_topic(self.context, self.conversation.id, topic_id)
+        self.conversation = history.get_conversation(self.context, self.conversation.id)
+
+    def messages(self) -> list[Message]:
+        return history.messages_of(self.context, self.conversation.id)
+
+    async def send(self, text: str, on_text: TextSink, on_tool: ToolSink) -> Reply:
+        """Save the learner's message, then get and save the reply. ``/topic NAME`` sets the topic."""
+        history.add_message(self.context, self.conversation.id, "user", text)
+        switch = TOPIC_COMMAND.match(text.strip())
+        if switch:
+            topic = self.context.curriculum.find_topic(switch.group(1))
+            if topic:
+                self.set_topic(topic.id)
+        return await self.answer(on_text, on_tool)
+
+    async def answer(self, on_text: TextSink, on_tool: ToolSink) -> Reply:
+        """Reply to the conversation as it stands (also used to retry after an error)."""
+        past = self.messages()
+        placeholder = history.add_message(self.context, self.conversation.id, "assistant", "", status="partial")
+        streamed: list[str] = []
+        last_save = time.monotonic()
+
+        def collect(piece: str) -> None:
+            nonlocal last_save
+            streamed.append(piece)
+            on_text(piece)
+            if time.monotonic() - last_save > SAVE_EVERY:
+                history.update_message(self.context, placeholder.id, "".join(streamed), "partial")
+                last_save = time.monotonic()
+
+        def tool_seen(outcome: ToolOutcome) -> None:
+            history.add_message(self.context, self.conversation.id, "tool", outcome.line, meta={"error": outcome.is_error})
+            on_tool(outcome)
+
+        try:
+            reply = await self.tutor.respond(past, self.topic_id, collect, tool_seen)
+        except asyncio.CancelledError:
+            history.update_message(self.context, placeholder.id, "".join(streamed), "partial", {"stopped": True})
+            raise
+        meta = {"tutor": self.kind, **reply.meta}
+        if reply.usage:
+            meta["usage"] = reply.usage
+        if reply.text.strip() or reply.status == "complete":
+            history.update_message(self.context, placeholder.id, reply.text, reply.status, meta)
+        else:
+            _delete_empty(self.context, placeholder.id)
+        if reply.notice:
+            history.add_message(self.context, self.conversation.id, "notice", reply.notice, status="error")
+        self._follow_topic(reply)
+        return reply
+
+    def _follow_topic(self, reply: Reply) -> None:
+        """The topic the tutor is teaching (or last assessed) becomes the conversation's topic."""
+        topic = reply.meta.get("offline", {}).get("topic") or self.tutor.toolbox.last_topic
+        if topic and topic != self.conversation.topic_id:
+            self.set_topic(topic)
+
+    def export(self):
+        return history.export_markdown(self.context, self.conversation.id)
+
+
+def _delete_empty(context: StudyContext, message_id: int) -> None:
+    with context.store.session() as session:
+        message = session.get(Message, message_id)
+        if message is not None:
+            session.delete(message)

@@ -1,0 +1,283 @@
+"""The tutor's tools: the only things a tutor (Claude or offline) can do to the learner's records.
+
+Every tool validates its arguments and touches nothing but assessments, gaps, review cards and
+progress reads. None of them runs commands or writes files. Bad arguments and unknown tools come
+back as an error result for the model to correct, never as an exception.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from dltui.context import StudyContext
+from dltui.store.models import Assessment, AssessmentLevel, GapSeverity, KnowledgeGap, TopicProgress
+from dltui.store.types import utcnow
+
+MAX_TEXT = 2000  # longest free text a tool accepts (evidence, card text)
+
+_TOPIC = {"type": "string", "description": "curriculum topic id, e.g. 'backpropagation'"}
+
+TOOL_DEFINITIONS: list[dict] = [
+    {
+        "name": "record_assessment",
+        "description": "Record how well the learner understands a topic, from what they just showed.",
+        "input_schema": {
+            "type": "object",
+            "properties": {
+                "topic_id": _TOPIC,
+                "level": {"type": "string", "enum": ["strong", "partial", "needs_work"]},
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                "evidence": {"type": "string", "description": "one sentence: what the learner said or did"},
+            },
+            "required": ["topic_id", "level", "confidence", "evidence"],
+        },
+    },
+    {
+        "name": "log_gap",
+        "description": "Log a specific misconception or missing piece of knowledge.",
+        "input_schema": {
+            "type": "object",
+            "properties": {
+                "topic_id": _TOPIC,
+                "description": {"type": "string"},
+                "severity": {"type": "string", "enum": ["high", "medium", "low"]},
+            },
+            "required": ["topic_id", "description", "severity"],
+        },
+    },
+    {
+        "name": "resolve_gap",
+        "description": "Mark a knowledge gap as resolved once the learner has shown they fixed it.",
+        "input_schema": {
+            "type": "object",
+            "properties": {"gap_id": {"type": "integer"}, "resolution": {"type": "string"}},
+            "required": ["gap_id", "resolution"],
+        },
+    },
+    {
+        "name": "add_review_card",
+        "description": "Add a flashcard to the learner's spaced-repetition queue.",
+        "input_schema": {
+            "type": "object",
+            "properties": {
+                "topic_id": _TOPIC,
+                "front": {"type": "string"},
+                "back": {"type": "string"},
+                "source": {"type": "string", "description": "book chapter, paper, lecture or doc"},
+            },
+            "required": ["topic_id", "front", "back", "source"],
+        },
+    },
+    {
+        "name": "read_progress",
+        "description": "Read the learner's mastery per topic, open gaps and cards due.",
+        "input_schema": {"type": "object", "properties": {"topic_id": _TOPIC}},
+    },
+    {
+        "name": "suggest_next_topic",
+        "description": "Suggest what the learner should study next, with reasons.",
+        "input_schema": {"type": "object", "properties": {}},
+    },
+    {
+        "name": "start_quiz",
+        "description": "Open a short quiz on one topic in the Review area.",
+        "input_schema": {"type": "object", "properties": {"topic_id": _TOPIC}, "required": ["topic_id"]},
+    },
+]
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    content: str  # what the model reads
+    is_error: bool
+    line: str  # the short line the learner sees in the chat
+
+
+class ToolInputError(ValueError):
+    pass
+
+
+class ToolBox:
+    """Runs tool calls for one conversation. ``on_quiz`` lets the UI open a quiz when asked."""
+
+    def __init__(
+        self,
+        context: StudyContext,
+        conversation_id: int | None = None,
+        assessor: str = "claude",
+        on_quiz: Callable[[str], None] | None = None,
+    ):
+        self.context = context
+        self.conversation_id = conversation_id
+        self.assessor = assessor
+        self.on_quiz = on_quiz
+        self.last_topic: str | None = None  # the topic the tutor last assessed or found a gap in
+
+    def run(self, name: str, arguments: object) -> ToolOutcome:
+        handler = getattr(self, f"_tool_{name}", None)
+        if handler is None or name not in {t["name"] for t in TOOL_DEFINITIONS}:
+            return ToolOutcome(f"unknown tool {name!r}", True, f"⚠ unknown tool {name}")
+        if not isinstance(arguments, dict):
+            return ToolOutcome("arguments must be a JSON object", True, f"⚠ {name}: bad arguments")
+        try:
+            return handler(**_known(arguments, name))
+        except ToolInputError as err:
+            return ToolOutcome(f"error: {err}", True, f"⚠ {name}: {err}")
+        except TypeError as err:  # missing required argument
+            return ToolOutcome(f"error: {err}", True, f"⚠ {name}: {err}")
+
+    # --- tools -------------------------------------------------------------------------------
+
+    def _tool_record_assessment(self, topic_id, level, confidence, evidence) -> ToolOutcome:
+        topic = self._topic(topic_id)
+        try:
+            level = AssessmentLevel(level)
+        except ValueError:
+            raise ToolInputError("level must be strong, partial or needs_work") from None
+        confidence = _fraction(confidence, "confidence")
+        with self.context.store.session() as session:
+            session.add(
+                Assessment(
+                    topic_id=topic.id,
+                    level=level,
+                    confidence=confidence,
+                    evidence=_text(evidence, "evidence"),
+                    assessor=self.assessor,
+                    conversation_id=self.conversation_id,
+                    session_id=self.context.session_id,
+                )
+            )
+            _touch_progress(session, topic.id)
+        self.last_topic = topic.id
+        label = level.value.replace("_", " ")
+        return ToolOutcome(f"recorded: {topic.id} {level.value}", False, f"✎ assessed {topic.title}: {label}")
+
+    def _tool_log_gap(self, topic_id, description, severity) -> ToolOutcome:
+        topic = self._topic(topic_id)
+        try:
+            severity = GapSeverity(str(severity).lower())
+        except ValueError:
+            raise ToolInputError("severity must be high, medium or low") from None
+        with self.context.store.session() as session:
+            gap = KnowledgeGap(
+                topic_id=topic.id,
+                description=_text(description, "description"),
+                severity=severity,
+                session_id=self.context.session_id,
+            )
+            session.add(gap)
+            session.flush()
+            gap_id = gap.id
+        self.last_topic = topic.id
+        return ToolOutcome(f"gap {gap_id} logged", False, f"⚑ gap in {topic.title} ({severity.value}): {gap.description}")
+
+    def _tool_resolve_gap(self, gap_id, resolution) -> ToolOutcome:
+        if isinstance(gap_id, bool) or not isinstance(gap_id, int):
+            raise ToolInputError("gap_id must be an integer")
+        with self.context.store.session() as session:
+            gap = session.get(KnowledgeGap, gap_id)
+            if gap is None:
+                raise ToolInputError(f"no gap with id {gap_id}")
+            if gap.resolved_at is not None:
+                return ToolOutcome(f"gap {gap_id} was already resolved", False, f"✓ gap {gap_id} already resolved")
+            gap.resolved_at = utcnow()
+            gap.resolution = _text(resolution, "resolution")
+            session.add(gap)
+        return ToolOutcome(f"gap {gap_id} resolved", False, f"✓ gap resolved: {gap.description}")
+
+    def _tool_add_review_card(self, topic_id, front, back, source) -> ToolOutcome:
+        from dltui.srs.cards import CardError, add_card
+
+        topic = self._topic(topic_id)
+        try:
+            card_id = add_card(self.context, topic.id, _text(front, "front"), _text(back, "back"), _text(source, "source"))
+        except CardError as err:
+            raise ToolInputError(str(err)) from None
+        return ToolOutcome(f"card {card_id} added to the review queue", False, f"+ review card for {topic.title}: {front}")
+
+    def _tool_read_progress(self, topic_id=None) -> ToolOutcome:
+        from dltui.srs.mastery import topic_mastery
+
+        topics = [self._topic(topic_id).id] if topic_id else None
+        mastery = topic_mastery(self.context, topics=topics)
+        with self.context.store.session() as session:
+            query = select(KnowledgeGap).where(KnowledgeGap.resolved_at == None)  # noqa: E711
+            if topic_id:
+                query = query.where(KnowledgeGap.topic_id == topic_id)
+            gaps = [
+                {"id": g.id, "topic_id": g.topic_id, "severity": g.severity.value, "description": g.description}
+                for g in session.exec(query)
+            ]
+        started = {k: v for k, v in mastery.items() if topic_id or v.state.value != "not_started"}
+        report = {
+            "mastery": {k: {"percent": v.percent, "state": v.state.value} for k, v in started.items()},
+            "not_started": sum(v.state.value == "not_started" for v in mastery.values()) if not topic_id else None,
+            "open_gaps": gaps,
+            "cards_due_today": _due_today(self.context),
+        }
+        return ToolOutcome(json.dumps(report), False, "· read progress")
+
+    def _tool_suggest_next_topic(self) -> ToolOutcome:
+        from dltui.srs.recommend import study_next
+
+        suggestions = study_next(self.context, limit=3)
+        report = [{"topic_id": s.topic.id, "title": s.topic.title, "why": s.reason} for s in suggestions]
+        first = suggestions[0].topic.title if suggestions else "nothing left"
+        return ToolOutcome(json.dumps(report), False, f"· suggested next: {first}")
+
+    def _tool_start_quiz(self, topic_id) -> ToolOutcome:
+        topic = self._topic(topic_id)
+        if self.on_quiz is None:
+            return ToolOutcome("quizzes cannot be opened here; ask the learner to run `dltui quiz`", True, "⚠ no quiz here")
+        self.on_quiz(topic.id)
+        return ToolOutcome(f"quiz on {topic.id} opened in the Review area", False, f"? quiz opened: {topic.title}")
+
+    # --- argument checks ---------------------------------------------------------------------
+
+    def _topic(self, topic_id):
+        if not isinstance(topic_id, str):
+            raise ToolInputError("topic_id must be a string")
+        topic = self.context.curriculum.topics.get(topic_id) or self.context.curriculum.find_topic(topic_id)
+        if topic is None:
+            raise ToolInputError(f"unknown topic {topic_id!r}; use a curriculum topic id")
+        return topic
+
+
+def _known(arguments: dict, name: str) -> dict:
+    definition = next(t for t in TOOL_DEFINITIONS if t["name"] == name)
+    allowed = definition["input_schema"].get("properties", {})
+    unknown = set(arguments) - set(allowed)
+    if unknown:
+        raise TypeError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
+    return arguments
+
+
+def _text(value, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ToolInputError(f"{field} must be non-empty text")
+    if len(value) > MAX_TEXT:
+        raise ToolInputError(f"{field} is longer than {MAX_TEXT} characters")
+    return value.strip()
+
+
+def _fraction(value, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ToolInputError(f"{field} must be a number from 0 to 1")
+    return float(value)
+
+
+def _touch_progress(session, topic_id: str) -> None:
+    now = utcnow()
+    progress = session.get(TopicProgress, topic_id) or TopicProgress(topic_id=topic_id, started_at=now)
+    progress.last_studied_at = now
+    session.add(progress)
+
+
+def _due_today(context: StudyContext) -> int:
+    from dltui.srs.queue import ReviewQueue
+
+    return ReviewQueue(context).counts().total
