@@ -32,6 +32,21 @@ def _kl(p, q):
 
 _DIE = np.arange(1, 7)
 
+
+def _sum_variance_exact():
+    """Var(sum of 100 w_i * x_i) by exact enumeration, without using variance additivity.
+
+    Take w_i = +-0.1 (variance 0.01) and x_i = +-1 (variance 1), independent and symmetric:
+    each product is +-0.1 with probability 1/2, so the sum is 0.1 * (2k - 100) with
+    k ~ Binomial(100, 1/2). Its variance is computed from the exact distribution.
+    """
+    n = 100
+    ks = np.arange(n + 1)
+    pmf = np.array([math.comb(n, k) for k in ks], dtype=float) / 2.0**n
+    s = 0.1 * (2 * ks - n)
+    mean = float((pmf * s).sum())
+    return round(float((pmf * (s - mean) ** 2).sum()), 9)
+
 ANSWERS = {
     # A/01 linear algebra
     "linear-algebra/dense-params": lambda: 784 * 128 + 128,
@@ -46,10 +61,9 @@ ANSWERS = {
     "probability/bayes-test": lambda: round((0.99 * 0.01) / (0.99 * 0.01 + 0.05 * (1 - 0.01)), 3),
     "probability/die-mean": lambda: float(_DIE.mean()),
     "probability/die-variance": lambda: round(float(_DIE.var()), 3),
-    "probability/bernoulli-variance": lambda: round(
-        float(np.mean((np.array([1.0] * 3 + [0.0] * 7) - 0.3) ** 2)), 2
-    ),
-    "probability/sum-variance": lambda: float(np.sum(np.full(100, 0.01) * np.full(100, 1.0))),
+    # population variance of a 0/1 population with 30% ones (mean computed, not assumed)
+    "probability/bernoulli-variance": lambda: round(float(np.var([1.0] * 3 + [0.0] * 7)), 2),
+    "probability/sum-variance": _sum_variance_exact,
     # A/04 information theory
     "information-theory/entropy-die": lambda: _entropy([0.25] * 4, base=2),
     "information-theory/entropy-skewed": lambda: _entropy([0.5, 0.25, 0.25], base=2),
