@@ -158,7 +158,8 @@ ANSWERS = {
     "attention/weighted-value": lambda: softmax(np.array([6, 2, 2]) / math.sqrt(4)) @ np.array([10, 0, 0]),
     # Var(q·k) = sum over d_k independent products of Var(q_i)·Var(k_i) = d_k · 1 · 1
     "attention/dot-product-std": lambda: math.sqrt(256 * 1.0 * 1.0),
-    "attention/weights-memory": lambda: 512 * 512 * 8 * 4 / 2**20,
+    # allocate the (heads, queries, keys) float32 weight tensor and measure it
+    "attention/weights-memory": lambda: np.zeros((8, 512, 512), dtype=np.float32).nbytes / 2**20,
     # C8 Transformer
     "transformer/mha-params-768": lambda: mha_params(768),
     "transformer/ffn-params": lambda: ffn_params(512, 2048),

@@ -64,6 +64,19 @@ def resnet18_params(num_classes=1000):
     return total + 512 * num_classes + num_classes
 
 
+def crop_offsets(image, crop):
+    """Enumerate the integer top-left offsets at which a crop fits inside the image (one axis)."""
+    return [o for o in range(image) if o + crop <= image]
+
+
+def mask_iou(pred_pixels, true_pixels, n_pixels):
+    pred = np.zeros(n_pixels, bool)
+    true = np.zeros(n_pixels, bool)
+    pred[list(pred_pixels)] = True
+    true[list(true_pixels)] = True
+    return np.logical_and(pred, true).sum() / np.logical_or(pred, true).sum()
+
+
 def gram(features):
     f = np.asarray(features, float)
     return f @ f.T
@@ -77,8 +90,10 @@ ANSWERS = {
     "image-classification/ce-true-class": lambda: -math.log(0.7),
     "image-classification/softmax-logits": lambda: -np.log(softmax([3, 1, 0])[0]),
     # D2 data augmentation
-    "data-augmentation/cifar-crop-variants": lambda: (32 + 2 * 4 - 32 + 1) ** 2 * 2,
-    "data-augmentation/random-crop-positions": lambda: (256 - 224 + 1) ** 2,
+    "data-augmentation/cifar-crop-variants": lambda: len(
+        [(r, c, flip) for r in crop_offsets(32 + 2 * 4, 32) for c in crop_offsets(32 + 2 * 4, 32) for flip in (0, 1)]
+    ),
+    "data-augmentation/random-crop-positions": lambda: len(crop_offsets(256, 224)) ** 2,
     "data-augmentation/mixup-pixel": lambda: 0.6 * 200 + (1 - 0.6) * 50,
     "data-augmentation/mixup-label": lambda: (0.75 * np.eye(10)[2] + (1 - 0.75) * np.eye(10)[5])[5],
     # D3 transfer learning
@@ -103,7 +118,8 @@ ANSWERS = {
     "segmentation/fcn-final-upsample": lambda: conv_transpose_out(10, 64, s=32, p=16),
     "segmentation/unet-valid-convs": lambda: conv_out(conv_out(572, 3), 3),
     "segmentation/logit-count": lambda: (20 + 1) * 320 * 480,
-    "segmentation/mean-iou": lambda: 200 / (300 + 400 - 200),
+    # predicted mask = pixels 0..299, true mask = pixels 100..499: 200 pixels in both
+    "segmentation/mean-iou": lambda: mask_iou(range(0, 300), range(100, 500), 1000),
     # D6 style transfer
     "style-transfer/gram-entry": lambda: gram([[1, 0, 2], [3, 1, 1]])[0, 1],
     "style-transfer/gram-size": lambda: gram(np.ones((256, 56 * 56))).size,
