@@ -138,7 +138,7 @@ class _Turn:
         topic = self.context.curriculum.topics[topic_id]
         opener = next((q for q in topic.questions if q.kind is QuestionKind.OPENER), None)
         checks = [i for i, q in enumerate(topic.questions) if q.kind is QuestionKind.CHECK]
-        self.state = {"stage": "opener", "topic": topic.id, "checks": checks, "position": 0, "attempts": 0, "results": {}}
+        self.state = {"stage": "opener", "topic": topic.id, "checks": checks, "position": 0, "attempts": 0, "answers": {}}
         self.say(f"Let's study **{topic.title}**.")
         if opener is None:
             self.state["stage"] = "check"
@@ -165,7 +165,7 @@ class _Turn:
             self.state["attempts"] += 1
             return self.say(f"Hint: {question.hint}")
         if command == "skip":
-            return self.next_question(topic, "skipped")
+            return self.next_question(topic, "skipped", answer)
         covered = covered_points(answer, question.key_points)
         missing = [p for p, hit in zip(question.key_points, covered) if not hit]
         if sum(covered) * 2 >= len(covered):
@@ -173,7 +173,7 @@ class _Turn:
             praise = "Yes, that's right." if not missing else "Mostly right."
             extra = f" A complete answer also mentions: {'; '.join(missing)}." if missing else ""
             self.say(praise + extra)
-            return self.next_question(topic, result)
+            return self.next_question(topic, result, answer)
         if self.state["attempts"] == 0:
             self.state["attempts"] = 1
             return self.say(f"Not quite yet. Hint: {question.hint} Try again (or type **skip**).")
@@ -184,11 +184,12 @@ class _Turn:
             description=f"Could not answer: {question.prompt} (missed: {'; '.join(missing)})",
             severity="medium",
         )
-        self.next_question(topic, "missed")
+        self.next_question(topic, "missed", answer)
 
-    def next_question(self, topic: Topic, result: str) -> None:
-        question_id = topic.questions[self.state["checks"][self.state["position"]]].id
-        self.state["results"][question_id] = result
+    def next_question(self, topic: Topic, result: str, answer: str) -> None:
+        question = topic.questions[self.state["checks"][self.state["position"]]]
+        # Kept verbatim for the session notes: the question, what the learner said, how it went.
+        self.state["answers"][question.id] = {"prompt": question.prompt, "answer": answer, "result": result}
         self.state["position"] += 1
         self.state["attempts"] = 0
         if self.state["position"] < len(self.state["checks"]):
@@ -203,7 +204,7 @@ class _Turn:
         self.say(f"**Check {number} of {total}:** {question.prompt}")
 
     def finish(self, topic: Topic) -> None:
-        results = list(self.state["results"].values())
+        results = [entry["result"] for entry in self.state["answers"].values()]
         first_try = results.count("first_try")
         missed = results.count("missed") + results.count("skipped")
         if results and first_try == len(results):

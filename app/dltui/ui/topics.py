@@ -1,42 +1,142 @@
-"""The Topics area: the domains and their topics; Enter opens a topic's explanation."""
+"""The Topics area: the topic map with mastery, due cards and prerequisites, and what to study next.
+
+Enter opens a topic; from there c talks about it in the chat, q quizzes it now, l opens its lab.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Markdown, Tree
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Markdown, Static, Tree
 
 from dltui.context import StudyContext
 from dltui.curriculum import Topic
+from dltui.srs.mastery import MasteryState
+from dltui.srs.recommend import study_next
+from dltui.srs.topic_status import TopicStatus, topic_statuses
+
+STATE_MARK = {MasteryState.MASTERED: "✓", MasteryState.LEARNING: "◐", MasteryState.NOT_STARTED: "○"}
+LOCKED_MARK = "·"
 
 
-def topic_markdown(topic: Topic, title_of: dict[str, str]) -> str:
-    """The explanation view of a topic: text, prerequisites and sources."""
-    needs = ", ".join(title_of.get(p, p) for p in topic.prerequisites) or "nothing: a starting point"
+def topic_label(topic: Topic, status: TopicStatus) -> str:
+    mark = STATE_MARK[status.mastery.state] if status.ready or status.mastery.state is not MasteryState.NOT_STARTED else LOCKED_MARK
+    due = f" · {status.due} due" if status.due else ""
+    return f"{mark} {topic.code} {topic.title} {status.mastery.percent}%{due}"
+
+
+def topic_markdown(context: StudyContext, topic: Topic, statuses: dict[str, TopicStatus]) -> str:
+    """The explanation view of a topic: where the learner stands, the text, needs/unlocks, sources."""
+    curriculum = context.curriculum
+    status = statuses[topic.id]
+
+    def linked(topic_id: str) -> str:
+        other = curriculum.topics[topic_id]
+        return f"{STATE_MARK[statuses[topic_id].mastery.state]} {other.title}"
+
+    needs = ", ".join(linked(p) for p in topic.prerequisites if p in curriculum.topics) or "nothing: a starting point"
+    unlocks = ", ".join(linked(t.id) for t in curriculum.dependents(topic.id)) or "nothing further"
+    waiting = f"\n\n*Waiting on:* {'; '.join(status.waiting_on)}" if status.waiting_on else ""
+    labs = ", ".join(topic.labs) or "none"
     sources = "\n".join(f"- [{s.title}]({s.url})" for s in topic.sources)
-    return f"# {topic.code} {topic.title}\n\n{topic.explanation}\n\n**Needs:** {needs}\n\n**Sources**\n\n{sources}\n"
+    return (
+        f"# {topic.code} {topic.title}\n\n"
+        f"**{status.mastery.label}**, {status.mastery.percent}% · {status.due} card(s) due · labs: {labs}{waiting}\n\n"
+        f"**Needs:** {needs}\n\n**Unlocks:** {unlocks}\n\n"
+        f"{topic.explanation}\n\n**Sources**\n\n{sources}\n\n"
+        "*c* talk about it · *q* quiz it now · *l* open its lab\n"
+    )
 
 
 class TopicsPane(Horizontal):
+    BINDINGS = [
+        Binding("c", "chat", "Talk about it"),
+        Binding("q", "quiz", "Quiz it"),
+        Binding("l", "lab", "Open lab"),
+        Binding("r", "refresh_map", "Refresh"),
+    ]
+
     def __init__(self, context: StudyContext):
         super().__init__()
         self.context = context
+        self.statuses: dict[str, TopicStatus] = {}
+        self.current: str | None = None
 
     def compose(self) -> ComposeResult:
-        curriculum = self.context.curriculum
-        tree: Tree[str] = Tree("Curriculum", id="topic-tree")
-        tree.show_root = False
-        for domain in curriculum.domains.values():
-            branch = tree.root.add(f"{domain.id} {domain.title} ({domain.weight:.0%})", expand=True)
-            for topic in curriculum.topics_in(domain.id):
-                branch.add_leaf(f"{topic.code} {topic.title}", data=topic.id)
-        yield tree
+        with Vertical(id="topic-map"):
+            yield Static("", id="study-next")
+            tree: Tree[str] = Tree("Curriculum", id="topic-tree")
+            tree.show_root = False
+            yield tree
         with VerticalScroll(id="topic-detail"):
             yield Markdown("Select a topic and press Enter to read it.", id="topic-text")
 
+    def on_mount(self) -> None:
+        self.refresh_map()
+
+    def on_show(self) -> None:
+        self.refresh_map()  # reviews and assessments elsewhere change mastery
+
+    def refresh_map(self) -> None:
+        curriculum = self.context.curriculum
+        self.statuses = topic_statuses(self.context)
+        mastery = {k: s.mastery for k, s in self.statuses.items()}
+        suggestions = study_next(self.context, limit=1, mastery=mastery)
+        self.query_one("#study-next", Static).update(
+            f"[b]Study next:[/b] {suggestions[0].topic.code} {suggestions[0].topic.title} — {suggestions[0].reason}"
+            if suggestions
+            else "[b]Study next:[/b] everything whose prerequisites are in place is mastered"
+        )
+        self.next_topic = suggestions[0].topic.id if suggestions else None
+        tree = self.query_one("#topic-tree", Tree)
+        expanded = {node.data for node in tree.root.children if node.is_expanded} if tree.root.children else None
+        tree.clear()
+        for domain in curriculum.domains.values():
+            topics = curriculum.topics_in(domain.id)
+            progress = sum(self.statuses[t.id].mastery.fraction for t in topics) / len(topics) if topics else 0.0
+            branch = tree.root.add(
+                f"{domain.id} {domain.title} ({domain.weight:.0%}) {progress:.0%}",
+                data=domain.id,
+                expand=expanded is None or domain.id in expanded,
+            )
+            for topic in topics:
+                branch.add_leaf(topic_label(topic, self.statuses[topic.id]), data=topic.id)
+        if self.current:
+            self.show_topic(self.current)
+
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
-        topic = self.context.curriculum.topics.get(event.node.data or "")
-        if topic is None:
+        if event.node.data in self.context.curriculum.topics:
+            self.show_topic(event.node.data)
+
+    def show_topic(self, topic_id: str) -> None:
+        self.current = topic_id
+        topic = self.context.curriculum.topics[topic_id]
+        self.query_one("#topic-text", Markdown).update(topic_markdown(self.context, topic, self.statuses))
+
+    def _chosen(self) -> str | None:
+        node = self.query_one("#topic-tree", Tree).cursor_node
+        if node is not None and node.data in self.context.curriculum.topics:
+            return node.data
+        return self.current or self.next_topic
+
+    def action_chat(self) -> None:
+        if topic_id := self._chosen():
+            self.app.talk_about(topic_id)
+
+    def action_quiz(self) -> None:
+        if topic_id := self._chosen():
+            self.app.start_quiz(topic_id)
+
+    def action_lab(self) -> None:
+        topic_id = self._chosen()
+        if topic_id is None:
             return
-        title_of = {t.id: t.title for t in self.context.curriculum.topics.values()}
-        self.query_one("#topic-text", Markdown).update(topic_markdown(topic, title_of))
+        labs = self.context.curriculum.topics[topic_id].labs
+        if not labs:
+            self.app.notify("This topic has no lab; try the quiz (q) or the chat (c).")
+            return
+        self.app.open_lab(labs[0])
+
+    def action_refresh_map(self) -> None:
+        self.refresh_map()

@@ -1,0 +1,1 @@
+"""Notes for the learner: progress summary, session notes, the study tracker."""

@@ -1,0 +1,48 @@
+"""Per-topic status for the topic map: mastery, cards due now, and whether it is ready to study."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from dltui.srs.mastery import Mastery, topic_mastery
+from dltui.srs.recommend import prerequisite_weaknesses
+from dltui.store.models import CardState
+from dltui.store.types import utcnow
+
+
+@dataclass(frozen=True)
+class TopicStatus:
+    mastery: Mastery
+    due: int  # reviewed cards whose next review is due now
+    waiting_on: list[str]  # why its prerequisites are not in place yet (empty: ready)
+
+    @property
+    def ready(self) -> bool:
+        return not self.waiting_on
+
+
+def topic_statuses(context, now: datetime | None = None, mastery: dict[str, Mastery] | None = None) -> dict[str, TopicStatus]:
+    now = now or utcnow()
+    mastery = mastery or topic_mastery(context, now=now)
+    with context.store.session() as session:
+        due = dict(
+            session.exec(
+                select(CardState.topic_id, func.count())
+                .where(
+                    CardState.state != 0,
+                    CardState.due <= now,
+                    CardState.retired == False,  # noqa: E712
+                    CardState.suspended == False,  # noqa: E712
+                )
+                .group_by(CardState.topic_id)
+            ).all()
+        )
+    return {
+        topic.id: TopicStatus(mastery[topic.id], due.get(topic.id, 0), prerequisite_weaknesses(context.curriculum, topic, mastery))
+        for topic in context.curriculum.topics.values()
+        if topic.id in mastery
+    }
