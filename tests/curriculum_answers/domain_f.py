@@ -74,6 +74,13 @@ def _successive_halving_epochs(n=81, eta=3, r_min=1, r_max=81):
     return total
 
 
+def _bf16_eps():
+    # bf16 is the top 16 bits of an fp32; the next bf16 value after 1.0 sets bit 16
+    one = np.array([1.0], dtype=np.float32).view(np.uint32)[0]
+    next_up = np.array([one + (1 << 16)], dtype=np.uint32).view(np.float32)[0]
+    return float(next_up) - 1.0
+
+
 def _min_power_of_two_scale(grad_exponent=-30, target_exponent=-14):
     k = 0
     while 2.0 ** (grad_exponent + k) < 2.0**target_exponent:
@@ -117,7 +124,7 @@ ANSWERS = {
     "hyperparameter-search/successive-halving-budget": _successive_halving_epochs,
     # F/07 mixed precision
     "mixed-precision/fp16-max": lambda: float(np.finfo(np.float16).max),
-    "mixed-precision/bf16-eps": lambda: 2.0**-7,
+    "mixed-precision/bf16-eps": _bf16_eps,
     "mixed-precision/min-scale": _min_power_of_two_scale,
     "mixed-precision/adam-memory": lambda: (2 + 2 + 4 + 4 + 4) * 1.5e9 / 1e9,
     # F/08 debugging a training run

@@ -60,7 +60,8 @@ ANSWERS = {
     # G/07 tensorflow-keras
     "tensorflow-keras/dense-params": lambda: _linear_params(784, 64),
     "tensorflow-keras/steps-per-epoch": lambda: math.ceil(60000 / 32),
-    "tensorflow-keras/validation-split-steps": lambda: math.ceil(60000 * (1 - 0.2) / 32),
+    # Keras holds out the last fraction: split_at = int(n * (1 - validation_split))
+    "tensorflow-keras/validation-split-steps": lambda: math.ceil(int(60000 * (1 - 0.2)) / 32),
     "tensorflow-keras/conv2d-params": lambda: 32 * (3 * 3 * 1 + 1),
 }
 
