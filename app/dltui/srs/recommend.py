@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from dltui.curriculum import Topic
 from dltui.srs.mastery import Mastery, MasteryState, topic_mastery
-from dltui.srs.queue import _weakness
+from dltui.srs.queue import weakness_reasons
 from dltui.store.models import GapSeverity, KnowledgeGap
 
 GAP_WEIGHT = {GapSeverity.HIGH: 0.30, GapSeverity.MEDIUM: 0.15, GapSeverity.LOW: 0.05}
@@ -27,7 +27,7 @@ GAP_WEIGHT = {GapSeverity.HIGH: 0.30, GapSeverity.MEDIUM: 0.15, GapSeverity.LOW:
 def prerequisite_weaknesses(curriculum, topic: Topic, mastery: dict[str, Mastery]) -> list[str]:
     """Why the topic's prerequisites are not yet in place (empty when they are)."""
     topics = curriculum.topics
-    return [r for p in topic.prerequisites if p in mastery for r in _weakness(topics[p].title, mastery[p])]
+    return [r for p in topic.prerequisites if p in mastery for r in weakness_reasons(topics[p].title, mastery[p])]
 
 
 @dataclass(frozen=True)

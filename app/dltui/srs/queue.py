@@ -1,0 +1,275 @@
+"""The daily review queue: what to study next, and what waits.
+
+Order: learning cards whose step is due (short steps are time-critical), then due reviews with
+the lowest retrievability first, then new cards topic by topic in prerequisite order, and last,
+when nothing else is left, learning cards due within the next 20 minutes (as Anki's "learn
+ahead"). A card is due when fsrs's due time has passed. Per study day at most
+``reviews_per_day`` review-state cards and ``new_cards_per_day`` new cards are answered in
+review mode (quizzes are extra). New cards of a topic whose prerequisites are still weak are
+held back, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fsrs import Scheduler, State
+from sqlalchemy import Integer, func, or_
+from sqlmodel import Session, select
+
+from dltui.srs.days import StudyClock
+from dltui.srs.deck import QueuedCard, StudyDeck, queued_card
+from dltui.srs.mastery import Mastery, topic_mastery
+from dltui.srs.scheduler import NEW
+from dltui.store.models import AssessmentLevel, CardState, ReviewLog
+
+LEARN_AHEAD = timedelta(minutes=20)
+WEAK_RECALL = 0.70  # a prerequisite recalled less often than this holds its dependents back
+_CANDIDATES = 20  # rows fetched per query; more than enough to skip a few unreadable ones
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    topic_id: str
+    title: str
+    new_cards: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    learning: int  # learning/relearning steps due now
+    reviews: int  # review cards due now that today's limit still allows
+    new: int  # new cards that today's limit allows and no prerequisite holds back
+    reviews_done: int  # review-state cards answered today (review mode)
+    new_done: int  # new cards introduced today (review mode)
+
+    @property
+    def total(self) -> int:
+        return self.learning + self.reviews + self.new
+
+
+def _active(query):
+    """Cards not retired and not suspended (burying is checked separately: it depends on now)."""
+    return query.where(CardState.retired == False, CardState.suspended == False)  # noqa: E712
+
+
+class ReviewQueue(StudyDeck):
+    """The learner's queue for today. Cheap to build; every call reads the database afresh."""
+
+    mode = "review"
+
+    def __init__(self, context, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
+        super().__init__(context, clock, scheduler)
+        self._topic_order = _prerequisite_order(context.curriculum)
+
+    # -- what comes next ---------------------------------------------------------------------
+
+    def next_card(self) -> QueuedCard | None:
+        """The card to show now, or None when the session is over for now."""
+        now = self.clock.now()
+        settings = self.context.settings
+        # Short transactions one after another: the store's sessions take the write lock, so
+        # they must never nest (mastery opens its own).
+        with self.context.store.session() as session:
+            reviews_done, new_done = self._done_today(session, now)
+            rows = self._learning_due(session, now, now, limit=_CANDIDATES)
+            if reviews_done < settings.reviews_per_day:
+                rows += self._reviews_due(session, now, limit=_CANDIDATES)
+        if (card := self._first_showable(rows, now)) is not None:
+            return card
+        if new_done < settings.new_cards_per_day:
+            with self.context.store.session() as session:
+                waiting = self._topics_with_new_cards(session, now)
+            held = {h.topic_id for h in self._held_back(waiting, now)}
+            with self.context.store.session() as session:
+                rows = self._new_cards(session, now, [t for t in self._ordered(waiting) if t not in held])
+            if (card := self._first_showable(rows, now)) is not None:
+                return card
+        with self.context.store.session() as session:
+            rows = self._learning_due(session, now, now + LEARN_AHEAD, limit=_CANDIDATES)
+        return self._first_showable(rows, now)
+
+    def counts(self) -> QueueCounts:
+        now = self.clock.now()
+        settings = self.context.settings
+        learning_states = [int(State.Learning), int(State.Relearning)]
+        with self.context.store.session() as session:
+            reviews_done, new_done = self._done_today(session, now)
+            learning = session.exec(
+                _active(select(func.count(CardState.id))).where(
+                    CardState.state.in_(learning_states), CardState.due <= now, _unburied(now)
+                )
+            ).one()
+            reviews = session.exec(
+                _active(select(func.count(CardState.id))).where(
+                    CardState.state == int(State.Review), CardState.due <= now, _unburied(now)
+                )
+            ).one()
+            waiting = self._topics_with_new_cards(session, now)
+        new_left = max(0, settings.new_cards_per_day - new_done)
+        held = {h.topic_id for h in self._held_back(waiting, now)} if new_left else set()
+        return QueueCounts(
+            learning=learning,
+            reviews=min(reviews, max(0, settings.reviews_per_day - reviews_done)),
+            new=min(sum(n for t, n in waiting.items() if t not in held), new_left),
+            reviews_done=reviews_done,
+            new_done=new_done,
+        )
+
+    def held_back(self) -> list[HeldBack]:
+        """Topics with new cards waiting on weak prerequisites, each with the reason."""
+        now = self.clock.now()
+        with self.context.store.session() as session:
+            waiting = self._topics_with_new_cards(session, now)
+        return self._held_back(waiting, now)
+
+    def next_learning_due(self) -> datetime | None:
+        """When the next learning step comes due (for "come back in 8 minutes")."""
+        now = self.clock.now()
+        with self.context.store.session() as session:
+            return session.exec(
+                _active(select(func.min(CardState.due))).where(
+                    CardState.state.in_([int(State.Learning), int(State.Relearning)]), _unburied(now)
+                )
+            ).one()
+
+    # -- the queries -------------------------------------------------------------------------
+
+    def _done_today(self, session: Session, now: datetime) -> tuple[int, int]:
+        """(review-state cards, new cards) answered today in review mode."""
+        day = self.clock.day(now)
+        state_before = func.json_extract(ReviewLog.state_before, "$.state")
+        rows = session.exec(
+            select(state_before, func.count(ReviewLog.id))
+            .where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end, ReviewLog.mode == "review")
+            .group_by(state_before)
+        ).all()
+        by_state = {state: count for state, count in rows}
+        return by_state.get(int(State.Review), 0), by_state.get(NEW, 0)
+
+    def _learning_due(self, session: Session, now: datetime, until: datetime, limit: int) -> list[CardState]:
+        return session.exec(
+            _active(select(CardState))
+            .where(CardState.state.in_([int(State.Learning), int(State.Relearning)]), CardState.due <= until, _unburied(now))
+            .order_by(CardState.due, CardState.id)
+            .limit(limit)
+        ).all()
+
+    def _reviews_due(self, session: Session, now: datetime, limit: int) -> list[CardState]:
+        # fsrs's retrievability falls as whole days elapsed / stability rises, so ordering by
+        # that ratio in SQL is ordering by lowest retrievability without loading every due card.
+        now_julian = now.timestamp() / 86400.0 + 2440587.5
+        elapsed_days = func.cast(now_julian - func.julianday(CardState.last_review), Integer)
+        return session.exec(
+            _active(select(CardState))
+            .where(CardState.state == int(State.Review), CardState.due <= now, _unburied(now))
+            .order_by((elapsed_days * 1.0 / CardState.stability).desc(), CardState.due, CardState.id)
+            .limit(limit)
+        ).all()
+
+    def _new_cards(self, session: Session, now: datetime, topic_ids: list[str]) -> list[CardState]:
+        """New cards of the first of ``topic_ids`` that has any, in the order of its file."""
+        for topic_id in topic_ids:
+            rows = session.exec(
+                _active(select(CardState)).where(
+                    CardState.state == NEW, _never_scheduled(), CardState.topic_id == topic_id, _unburied(now)
+                )
+            ).all()
+            if rows:
+                return sorted(rows, key=self._card_position)
+        return []
+
+    def _topics_with_new_cards(self, session: Session, now: datetime) -> dict[str, int]:
+        rows = session.exec(
+            _active(select(CardState.topic_id, func.count(CardState.id)))
+            .where(CardState.state == NEW, _never_scheduled(), _unburied(now))
+            .group_by(CardState.topic_id)
+        ).all()
+        return {topic_id: count for topic_id, count in rows}
+
+    def _held_back(self, waiting: dict[str, int], now: datetime) -> list[HeldBack]:
+        topics = self.context.curriculum.topics
+        prerequisites = {p for t in waiting if t in topics for p in topics[t].prerequisites if p in topics}
+        # A prerequisite with cards still to introduce is weak for that reason alone; only the
+        # others need their mastery worked out (which reads every card of the topic).
+        introduced = prerequisites - set(waiting)
+        mastery = topic_mastery(self.context, now=now, topics=introduced, scheduler=self.scheduler) if introduced else {}
+        held = []
+        for topic_id in self._ordered(waiting):
+            if topic_id not in topics:
+                continue
+            reasons = []
+            for prerequisite in topics[topic_id].prerequisites:
+                title = topics[prerequisite].title if prerequisite in topics else prerequisite
+                if prerequisite in waiting:
+                    count = waiting[prerequisite]
+                    reasons.append(f"{title} first ({count} card{'s' if count != 1 else ''} not introduced)")
+                elif prerequisite in mastery:
+                    reasons.extend(weakness_reasons(title, mastery[prerequisite]))
+            if reasons:
+                held.append(HeldBack(topic_id, topics[topic_id].title, waiting[topic_id], "needs " + "; ".join(reasons)))
+        return held
+
+    # -- ordering and presentation -----------------------------------------------------------
+
+    def _ordered(self, topic_ids) -> list[str]:
+        rank = self._topic_order
+        return sorted(topic_ids, key=lambda t: (rank.get(t, len(rank)), t))
+
+    def _card_position(self, row: CardState) -> tuple:
+        topic = self.context.curriculum.topics.get(row.topic_id)
+        positions = {card.id: index for index, card in enumerate(topic.cards)} if topic else {}
+        return (row.origin != "curriculum", positions.get(row.card_key, len(positions)), row.id)
+
+    def _first_showable(self, rows: list[CardState], now: datetime) -> QueuedCard | None:
+        for row in rows:
+            if (card := queued_card(self.context, row, self.scheduler, now)) is not None:
+                return card
+        return None
+
+
+def _never_scheduled():
+    # Always true of a new card; stated so that SQLite finds new cards through the due index
+    # instead of scanning the whole table (20x faster with 100,000 cards).
+    return CardState.due == None  # noqa: E711
+
+
+def _unburied(now: datetime):
+    return or_(CardState.buried_until == None, CardState.buried_until <= now)  # noqa: E711
+
+
+def weakness_reasons(title: str, mastery: Mastery) -> list[str]:
+    """Why a prerequisite is too weak to build on (empty when it is in place)."""
+    reasons = []
+    if mastery.cards_new:  # buried for today, so not counted as waiting
+        reasons.append(f"{title} first ({mastery.cards_new} card{'s' if mastery.cards_new != 1 else ''} not introduced)")
+    if mastery.recall is not None and mastery.recall < WEAK_RECALL:
+        reasons.append(f"{title} recalled better (recall {mastery.recall:.0%})")
+    if mastery.assessment is AssessmentLevel.NEEDS_WORK:
+        reasons.append(f"{title} reworked (the last assessment said needs work)")
+    return reasons
+
+
+def _prerequisite_order(curriculum) -> dict[str, int]:
+    """Rank topics so every prerequisite comes before its dependents (ties: curriculum order)."""
+    topics = curriculum.topics
+    position = {topic_id: index for index, topic_id in enumerate(topics)}
+    rank: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def visit(topic_id: str) -> None:
+        if topic_id in rank or topic_id in visiting:
+            return  # a cycle is reported by `dltui curriculum check`; here it is just broken
+        visiting.add(topic_id)
+        for prerequisite in sorted(topics[topic_id].prerequisites, key=lambda p: position.get(p, 0)):
+            if prerequisite in topics:
+                visit(prerequisite)
+        visiting.discard(topic_id)
+        rank[topic_id] = len(rank)
+
+    for topic_id in topics:
+        visit(topic_id)
+    return rank
+

@@ -1,0 +1,65 @@
+"""Review statistics as plain text, for `dltui review stats` and the stats view."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dltui.srs.stats import ReviewStats, heatmap_grid
+
+SPARK = " ▁▂▃▄▅▆▇█"
+HEAT = "·░▒▓█"
+WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+
+
+def sparkline(values: list[int]) -> str:
+    top = max(values, default=0)
+    if not top:
+        return SPARK[1] * len(values)
+    return "".join(SPARK[1 + round(v / top * (len(SPARK) - 2))] if v else SPARK[1] for v in values)
+
+
+def bar(fraction: float, width: int = 20) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def summary_line(stats: ReviewStats) -> str:
+    retention = f"{stats.retention:.0%} of {stats.retention_reviews}" if stats.retention is not None else "no reviews yet"
+    days = "day" if stats.streak_days == 1 else "days"
+    return (
+        f"Today: {stats.reviews_today} answers · streak {stats.streak_days} {days} · "
+        f"retention (30 d): {retention}"
+    )
+
+
+def forecast_lines(stats: ReviewStats) -> list[str]:
+    week = sum(stats.forecast[:7])
+    return [
+        f"Due, next {len(stats.forecast)} days: {sparkline(stats.forecast)}",
+        f"  today {stats.forecast[0]} · tomorrow {stats.forecast[1] if len(stats.forecast) > 1 else 0}"
+        f" · 7 days {week} · {len(stats.forecast)} days {sum(stats.forecast)}",
+    ]
+
+
+def heatmap_lines(stats: ReviewStats, weeks: int = 26) -> list[str]:
+    grid = heatmap_grid(stats.heatmap, stats.today, weeks)
+    first = stats.today - timedelta(days=stats.today.weekday() + 7 * (weeks - 1))
+    lines = [f"Review days since {first:%d %b %Y}:"]
+    for label, row in zip(WEEKDAYS, grid):
+        lines.append(f"  {label:<3} " + "".join(" " if level is None else HEAT[level] for level in row))
+    return lines
+
+
+def mastery_lines(stats: ReviewStats, domain_titles: dict[str, str], width: int = 20) -> list[str]:
+    lines = ["Mastery by domain:"]
+    for domain_id, fraction in stats.domain_mastery.items():
+        title = domain_titles.get(domain_id, domain_id)[:30]
+        lines.append(f"  {domain_id} {title:<30} {bar(fraction, width)} {fraction:4.0%}")
+    return lines
+
+
+def stats_report(stats: ReviewStats, domain_titles: dict[str, str]) -> str:
+    cards = f"Cards: {stats.cards_total} ({stats.cards_new} new, {stats.cards_suspended} suspended)"
+    parts = [summary_line(stats), cards, "", *forecast_lines(stats), "", *heatmap_lines(stats), "",
+             *mastery_lines(stats, domain_titles)]
+    return "\n".join(parts)

@@ -1,0 +1,47 @@
+"""`dltui review` and `dltui quiz`: the Review area alone, for a quick session over SSH."""
+
+from __future__ import annotations
+
+from fsrs import Scheduler
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header
+
+from dltui.context import StudyContext
+from dltui.srs import StudyClock
+from dltui.ui.review import ReviewPane
+
+
+class ReviewApp(App):
+    """The same Review pane as in the full app, with a header and the keys in the footer."""
+
+    TITLE = "dltui review"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        context: StudyContext,
+        quiz_topic: str | None = None,
+        clock: StudyClock | None = None,
+        scheduler: Scheduler | None = None,
+    ):
+        super().__init__()
+        self.context = context
+        self.quiz_topic = quiz_topic
+        self.clock = clock
+        self.scheduler = scheduler
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ReviewPane(self.context, clock=self.clock, scheduler=self.scheduler)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        pane = self.query_one(ReviewPane)
+        if self.quiz_topic:
+            self.sub_title = "quiz"
+            pane.start_quiz(self.quiz_topic)
+        pane.focus()
