@@ -52,6 +52,8 @@ class Settings:
     model: str = DEFAULT_MODEL
     max_tokens: int = 1024
     tutor: str = "auto"  # auto | claude | offline
+    # Experiment tracking: log finished lab runs to a local MLflow store (needs dltui[mlflow])
+    mlflow: bool = False
     api_base_url: str | None = field(default=None, repr=False)
 
     @property
@@ -90,6 +92,7 @@ TUNABLE = {
     "max_tokens": "DLTUI_MAX_TOKENS",
     "tutor": "DLTUI_TUTOR",
     "api_base_url": "ANTHROPIC_BASE_URL",
+    "mlflow": "DLTUI_MLFLOW",
 }
 
 
@@ -128,7 +131,10 @@ def _apply(settings: Settings, values: dict[str, object], origin: Path) -> Setti
             raise SettingsError(f"{origin}: unknown setting {name!r} (known: {', '.join(TUNABLE)})")
         kind = types[name]
         try:
-            value = int(raw) if kind == "int" else float(raw) if kind == "float" else str(raw)
+            if kind == "bool":
+                value = _boolean(raw)
+            else:
+                value = int(raw) if kind == "int" else float(raw) if kind == "float" else str(raw)
         except (TypeError, ValueError):
             raise SettingsError(f"setting {name}: {raw!r} is not a valid {kind}") from None
         changes[name] = value
@@ -140,3 +146,14 @@ def _apply(settings: Settings, values: dict[str, object], origin: Path) -> Setti
     if result.tutor not in ("auto", "claude", "offline"):
         raise SettingsError("tutor must be auto, claude or offline")
     return result
+
+
+def _boolean(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(raw)
