@@ -14,6 +14,10 @@ from dltui import __version__
 COMMAND_MODULES = [
     "dltui.curriculum.commands",
     "dltui.doctor",
+    "dltui.srs.commands",
+    "dltui.labs.commands",
+    "dltui.notes.commands",
+    "dltui.labs.data",
 ]
 
 

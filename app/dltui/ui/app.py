@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from dltui.context import StudyContext
+from dltui.notes.sessions import begin_session, close_session
 from dltui.ui.chat import ChatPane
 from dltui.ui.lab_gpu import install_gpu_header
 from dltui.ui.labs import LabsPane
@@ -60,9 +61,15 @@ class DltuiApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        begin_session(self.context, "tui")
         install_gpu_header(self)
+        self.action_show_area(self.start_area)  # focus into the first area, not the tab bar
         if self.context.startup_notice:
             self.notify(self.context.startup_notice, severity="warning", timeout=10)
+
+    def on_unmount(self) -> None:
+        # Notes and the tracker are written as the app closes; a crash is caught up at the next start.
+        close_session(self.context)
 
     def action_show_area(self, area: str) -> None:
         tabs = self.query_one("#areas", TabbedContent)
@@ -78,6 +85,11 @@ class DltuiApp(App):
         """Open a quiz on one topic in the Review area (from the chat or the topic map)."""
         self.action_show_area("review")
         self.query_one(ReviewPane).start_quiz(topic_id)
+
+    def open_lab(self, lab_id: str) -> None:
+        """Show a lab in the Labs area (from the topic map)."""
+        self.action_show_area("labs")
+        self.query_one(LabsPane).select_lab(lab_id)
 
     def talk_about(self, topic_id: str) -> None:
         """Start talking about a topic in the Chat area (from the topic map)."""

@@ -1,0 +1,95 @@
+"""`dltui lab attach`: follow runs in a plain terminal: progress, ETA, latest metrics, a sparkline.
+
+Detaching (Ctrl-C) never stops a run: the lab lives in its own session. On a terminal the block
+of lines is redrawn in place; into a pipe or a file a line is printed only when something changed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from typing import TextIO
+
+from dltui.labs import records
+from dltui.labs.monitor import format_duration, headline_metrics, output_tail, run_labels
+from dltui.labs.runner import LabRunner
+from dltui.labs.series import sparkline
+from dltui.store.models import LabRun, RunStatus
+
+BAR_WIDTH = 20
+
+
+def progress_text(runner: LabRunner, run: LabRun) -> str:
+    """One line about a run: status, progress bar with ETA, headline metrics and a loss sparkline."""
+    monitor = runner.monitor(run)
+    if run.id in runner.running:
+        status = "running"
+    else:
+        status = (records.get_run(runner.store, run.id) or run).status.value
+    parts = [status]
+    progress = monitor.progress
+    if progress is not None:
+        filled = int(progress.fraction * BAR_WIDTH)
+        parts.append(f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {progress.fraction:4.0%}")
+        if run.id in runner.running:
+            parts.append(f"ETA {format_duration(progress.eta_seconds())}")
+    parts += [f"{name} {value}" for name, value in headline_metrics(monitor.latest, 3)]
+    loss = next((monitor.series[m] for m in ("train/loss", "val/loss") if m in monitor.series), None)
+    if loss is not None and len(loss) > 1:
+        parts.append(sparkline(loss.values, 24))
+    if monitor.tail.skipped or monitor.tail.unknown:
+        parts.append(f"({monitor.counts()})")
+    return "  ".join(parts)
+
+
+def final_text(runner: LabRunner, run: LabRun) -> list[str]:
+    """How a run ended, with the last lines of its output when it did not end well."""
+    monitor = runner.monitor(run)
+    row = records.get_run(runner.store, run.id) or run
+    verdict = {True: ", passed", False: ", not passed", None: ""}[row.passed]
+    metrics = "  ".join(f"{k} {v}" for k, v in headline_metrics(monitor.final_metrics(), 6))
+    lines = [f"{run.id}: {row.status.value}{verdict}  {metrics}".rstrip()]
+    if row.status in (RunStatus.CRASHED, RunStatus.FAILED):
+        lines += ["  | " + line for line in output_tail(runner.monitor(run).run_dir, 15)]
+    return lines
+
+
+def attach(runner: LabRunner, runs: list[LabRun], out: TextIO = sys.stdout, interval_s: float = 0.5) -> int:
+    """Follow ``runs`` until they all end (0 if none failed, 1 otherwise) or Ctrl-C (0, runs go on)."""
+    live = out.isatty()
+    # A line longer than the terminal wraps, and the redraw would then move up too few lines.
+    width = max(20, shutil.get_terminal_size().columns - 1) if live else 0
+    labels = run_labels(runs)
+    drawn = 0
+    shown: dict[str, str] = {}
+    try:
+        while True:
+            runner.poll()
+            lines = [f"{labels[r.id] if len(runs) > 1 else r.id}: {progress_text(runner, r)}" for r in runs]
+            if live:
+                if drawn:
+                    out.write(f"\x1b[{drawn}F")
+                out.write("".join(f"\x1b[2K{line[:width]}\n" for line in lines))
+                drawn = len(lines)
+            else:
+                for run, line in zip(runs, lines):
+                    if shown.get(run.id) != line:
+                        out.write(line + "\n")
+                        shown[run.id] = line
+            out.flush()
+            if not any(r.id in runner.running for r in runs):
+                break
+            time.sleep(interval_s)
+    except KeyboardInterrupt:
+        ids = " ".join(r.id for r in runs if r.id in runner.running)
+        out.write(f"\nDetached; still running: {ids or 'nothing'}. Stop with `dltui lab stop RUN`.\n")
+        return 0
+    failed = False
+    for run in runs:
+        for line in final_text(runner, run):
+            out.write(line + "\n")
+        row = records.get_run(runner.store, run.id) or run
+        failed |= row.status not in (RunStatus.OK, RunStatus.CANCELLED)
+    out.flush()
+    return 1 if failed else 0

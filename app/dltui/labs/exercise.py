@@ -1,0 +1,107 @@
+"""Exercise mode: the learner fills in a lab's blanks in their workspace and a grader judges it.
+
+The template is copied once to ``<data>/workspace/<lab-id>/``; later visits reopen the learner's
+own copy (their work is never overwritten). The grader runs as an ordinary run whose lab id is
+``<lab-id>:exercise`` and whose ``end`` summary says ``{"passed": true|false}``; a pass is
+recorded on the run and as a lab assessment of each of the lab's topics.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+from dltui.labs.registry import Lab
+from dltui.labs.runner import LabRunner, LabStartError
+from dltui.store import Store
+from dltui.store.models import Assessment, AssessmentLevel, LabRun
+
+EXERCISE_SUFFIX = ":exercise"
+
+
+def workspace_for(lab: Lab, workspace_dir: Path) -> Path:
+    return workspace_dir / lab.id
+
+
+def prepare_workspace(lab: Lab, workspace_dir: Path) -> Path:
+    """Copy the exercise template (first time only); returns the file the learner should edit."""
+    if lab.exercise is None:
+        raise LabStartError(f"lab {lab.id} has no exercise")
+    target = workspace_for(lab, workspace_dir)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(lab.exercise.template, target, ignore=shutil.ignore_patterns("__pycache__"))
+    edit = target / lab.exercise.edit
+    if not edit.exists():  # the learner deleted it: give them a fresh copy of that file only
+        shutil.copy2(lab.exercise.template / lab.exercise.edit, edit)
+    return edit
+
+
+def editor_command(path: Path, env: dict[str, str] | None = None) -> list[str]:
+    """$VISUAL, else $EDITOR (which may carry arguments, e.g. "code -w"), else a usual editor."""
+    env = os.environ if env is None else env
+    chosen = env.get("VISUAL") or env.get("EDITOR")
+    if chosen:
+        return [*shlex.split(chosen), str(path)]
+    for fallback in ("nano", "vim", "vi"):
+        if shutil.which(fallback):
+            return [fallback, str(path)]
+    raise LabStartError("no editor found: set EDITOR (for example EDITOR=nano)")
+
+
+def open_in_editor(path: Path) -> int:
+    """Run the learner's editor on ``path`` in this terminal and wait for it to close."""
+    command = editor_command(path)
+    try:
+        return subprocess.run(command, check=False).returncode
+    except OSError as err:
+        raise LabStartError(f"could not start the editor {command[0]!r}: {err.strerror or err}; check $EDITOR") from None
+
+
+def start_grader(runner: LabRunner, lab: Lab, workspace_dir: Path, session_id: int | None = None) -> LabRun:
+    """Grade the learner's copy as a run of ``<lab-id>:exercise``."""
+    if lab.exercise is None:
+        raise LabStartError(f"lab {lab.id} has no exercise")
+    workspace = workspace_for(lab, workspace_dir)
+    if not workspace.exists():
+        raise LabStartError(f"no exercise copy yet in {workspace}: open the exercise first")
+    command = tuple(part.replace("{workspace}", str(workspace)) for part in lab.exercise.grader)
+    return runner.start(
+        lab,
+        {},
+        command=command,
+        lab_id=lab.id + EXERCISE_SUFFIX,
+        session_id=session_id,
+        extra_env={"DLTUI_WORKSPACE": str(workspace)},
+    )
+
+
+def record_exercise_result(store: Store, lab: Lab | None, run: LabRun) -> None:
+    """A passed grader run counts toward mastery: one lab assessment per topic the lab teaches."""
+    if lab is None or not run.lab_id.endswith(EXERCISE_SUFFIX) or run.passed is not True:
+        return
+    with store.session() as session:
+        for topic in lab.topics:
+            session.add(
+                Assessment(
+                    topic_id=topic,
+                    level=AssessmentLevel.STRONG,
+                    confidence=0.8,
+                    evidence=f"passed the {lab.id} exercise grader (run {run.id})",
+                    assessor="lab",
+                    session_id=run.session_id,
+                )
+            )
+
+
+def install_exercise_recording(runner: LabRunner) -> None:
+    """Make every grader run that passes, in this runner, record its assessments."""
+
+    def hook(run: LabRun) -> None:
+        lab = runner.registry.labs.get(run.lab_id.removesuffix(EXERCISE_SUFFIX))
+        record_exercise_result(runner.store, lab, run)
+
+    runner.on_finish.append(hook)
