@@ -114,6 +114,12 @@ class Workers:
 
     def close(self) -> None:
         if self.distributed and dist.is_initialized():
+            # Meet once more before tearing down: a rank that leaves while another still writes
+            # its last events makes gloo abort the slower one ("connection closed by peer").
+            try:
+                dist.barrier()
+            except RuntimeError:
+                pass  # the other rank already failed; its error is the one worth reading
             dist.destroy_process_group()
 
 
