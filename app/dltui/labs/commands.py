@@ -59,6 +59,14 @@ def register(subparsers) -> None:
     reg.add_argument("path", metavar="PATH", help="folder holding lab.toml and your program")
     reg.set_defaults(handler=register_command)
 
+    compare = actions.add_parser("compare", help="parameters that differ and final metrics, run by run")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="two or more runs (ids, prefixes or lab ids)")
+    compare.set_defaults(handler=compare_command)
+
+    mlflow = actions.add_parser("mlflow", help="log finished runs to the local MLflow store (needs dltui[mlflow])")
+    mlflow.add_argument("runs", nargs="*", metavar="RUN", help="runs to log (default: every finished run not logged yet)")
+    mlflow.set_defaults(handler=mlflow_command)
+
     unreg = actions.add_parser("unregister", help="forget a registered lab folder (files are kept)")
     unreg.add_argument("what", metavar="ID|PATH")
     unreg.set_defaults(handler=unregister_command)
@@ -71,15 +79,13 @@ def _fail(message: str) -> int:
 
 def _open(args: argparse.Namespace):
     """Settings, database and runner, with runs left by an earlier dltui brought up to date."""
-    from dltui.labs.exercise import install_exercise_recording
-    from dltui.labs.runner import LabRunner
+    from dltui.labs.runner import open_runner
     from dltui.settings import load_settings
     from dltui.store import Store
 
     settings = load_settings(args.db)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    runner = LabRunner(settings, Store(settings.db_path))
-    install_exercise_recording(runner)
+    runner = open_runner(settings, Store(settings.db_path))
     runner.reconcile()
     return runner
 
@@ -232,4 +238,44 @@ def unregister_command(args: argparse.Namespace) -> int:
     except _user_errors() as err:
         return _fail(_message(err))
     print(f"forgot {folder} (its files are untouched)")
+    return 0
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    from dltui.labs.compare import compare_runs, comparison_table
+    from dltui.labs.records import find_run
+
+    if len(args.runs) < 2:
+        return _fail("compare needs at least two runs")
+    runner = _open(args)
+    try:
+        runs = [find_run(runner.store, text) for text in args.runs]
+    except LookupError as err:
+        return _fail(_message(err))
+    print(comparison_table(compare_runs(runs)))
+    print("Overlay their curves in the Labs area: select a run and press space.")
+    return 0
+
+
+def mlflow_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dltui.labs.mlflow_export import MARKER, export_run, mlflow_installed, store_paths
+    from dltui.labs.records import find_run, recent_runs
+    from dltui.store.models import RunStatus
+
+    if not mlflow_installed():
+        return _fail("MLflow is not installed: pip install -c constraints.txt -e '.[mlflow]'")
+    runner = _open(args)
+    try:
+        runs = [find_run(runner.store, text) for text in args.runs] if args.runs else recent_runs(runner.store, limit=10_000)
+    except LookupError as err:
+        return _fail(_message(err))
+    uri, artifacts = store_paths(runner.settings.data_dir)
+    for run in runs:
+        folder = Path(run.run_dir)
+        if run.status is RunStatus.RUNNING or (not args.runs and (folder / MARKER).exists()):
+            continue
+        print(f"{run.id}: MLflow run {export_run(folder, uri, artifacts)}")
+    print(f"Store: {uri}  (browse: mlflow ui --backend-store-uri {uri})")
     return 0

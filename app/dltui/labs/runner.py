@@ -371,3 +371,16 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
             value = str(value)
         out[str(key)] = value
     return out
+
+
+def open_runner(settings: Settings, store: Store) -> LabRunner:
+    """The runner the app and the CLI use: exercise passes recorded, MLflow export when enabled."""
+    from dltui.labs.exercise import install_exercise_recording
+
+    runner = LabRunner(settings, store)
+    install_exercise_recording(runner)
+    if settings.mlflow:
+        from dltui.labs.mlflow_export import install_mlflow_export
+
+        install_mlflow_export(runner)
+    return runner

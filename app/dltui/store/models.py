@@ -1,7 +1,7 @@
 """The tables. Topics and curriculum cards are referred to by their stable string ids.
 
-Every datetime column is `UTCDateTime` (aware UTC on load). Enums are stored as their string
-values so the database stays readable with the sqlite3 shell.
+Every datetime column is `UTCDateTime` (aware UTC on load). Enum columns hold the member's name
+(``STRONG``, ``OK``), which stays readable in the sqlite3 shell.
 """
 
 from __future__ import annotations

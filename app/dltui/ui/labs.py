@@ -21,10 +21,10 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from dltui.context import StudyContext
 from dltui.labs import records
-from dltui.labs.exercise import EXERCISE_SUFFIX, install_exercise_recording, open_in_editor, prepare_workspace, start_grader
+from dltui.labs.exercise import EXERCISE_SUFFIX, open_in_editor, prepare_workspace, start_grader
 from dltui.labs.monitor import output_tail, run_labels
 from dltui.labs.registry import Lab
-from dltui.labs.runner import LabRunner, LabStartError
+from dltui.labs.runner import LabStartError, open_runner
 from dltui.labs.params import ParamError
 from dltui.store.models import LabRun, RunStatus
 from dltui.ui.lab_details import RunDetails
@@ -69,8 +69,7 @@ class LabsPane(Horizontal):
     def __init__(self, context: StudyContext):
         super().__init__()
         self.context = context
-        self.runner = LabRunner(context.settings, context.store)
-        install_exercise_recording(self.runner)
+        self.runner = open_runner(context.settings, context.store)
         self.runner.on_finish.append(self._run_finished)
         self.rows: dict[str, LabRun] = {}
         self.shown: list[str] = []  # runs overlaid on the plot
