@@ -62,6 +62,11 @@ async def test_question_streams_an_answer_and_the_assessment_lands_on_mastery(cl
         lines = [str(w.render()) for w in app.query(InfoLine)]
         assert "✎ assessed Convolution: kernels, padding, stride, output sizes, parameter counts: strong" in lines
         assert "Convolution" in str(app.query_one("#chat-status").render())  # current topic followed
+        await pilot.press("f2")  # the topic map shows the new mastery
+        await pilot.pause()
+        tree = app.query_one("#topic-tree")
+        [label] = [str(leaf.label) for domain in tree.root.children for leaf in domain.children if leaf.data == "convolution"]
+        assert label.startswith("◐ C1") and not label.endswith(" 0%")
     after = topic_mastery(claude)["convolution"]
     assert before.assessment is None and after.assessment.value == "strong" and after.fraction > before.fraction
 
