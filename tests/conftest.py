@@ -34,3 +34,17 @@ def context(settings):
     ctx = StudyContext.open(settings=settings)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_labs(settings):
+    """Whatever a test leaves running is killed, so a failing test cannot leak lab processes."""
+    yield
+    import signal
+
+    from dltui.labs.process import LabProcess
+
+    for pid_file in settings.runs_dir.glob("*/pid"):
+        process = LabProcess.from_pid_file(pid_file.parent)
+        if process is not None and process.alive():
+            process.signal(signal.SIGKILL)

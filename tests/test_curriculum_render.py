@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 
 from dltui.ui.app import DltuiApp
 from dltui.ui.topics import TopicsPane

@@ -44,15 +44,6 @@ def store(lab_settings):
     s.close()
 
 
-@pytest.fixture(autouse=True)
-def no_leftover_labs(settings):
-    """Whatever a test leaves running is killed, so a failing test cannot leak lab processes."""
-    yield
-    for pid_file in settings.runs_dir.glob("*/pid"):
-        process = LabProcess.from_pid_file(pid_file.parent)
-        if process is not None and process.alive():
-            process.signal(signal.SIGKILL)
-
 
 def make_runner(lab_settings, store, **kwargs) -> LabRunner:
     runner = LabRunner(lab_settings, store, **kwargs)

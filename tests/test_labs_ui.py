@@ -1,7 +1,6 @@
 """The Labs area through Pilot, with real lab processes: live curves, re-attach, stop, crashes, junk."""
 
 import dataclasses
-import signal
 import stat
 import subprocess
 import sys
@@ -30,14 +29,6 @@ SIZE = (100, 30)
 def lab_settings(settings):
     return dataclasses.replace(settings, labs_dir=FIXTURE_LABS)
 
-
-@pytest.fixture(autouse=True)
-def no_leftover_labs(settings):
-    yield
-    for pid_file in settings.runs_dir.glob("*/pid"):
-        process = LabProcess.from_pid_file(pid_file.parent)
-        if process is not None and process.alive():
-            process.signal(signal.SIGKILL)
 
 
 def open_context(lab_settings) -> StudyContext:
@@ -211,7 +202,7 @@ async def test_open_lab_from_elsewhere_highlights_it_even_before_the_list_loaded
     app = DltuiApp(context, start_area="chat")
     async with app.run_test(size=SIZE) as pilot:
         app.open_lab("garbage")  # may come before the Labs area finished loading
-        pane = await ready_pane(app, pilot)
+        await ready_pane(app, pilot)
         labs = app.query_one("#lab-list", OptionList)
         await wait_for(pilot, lambda: labs.highlighted_option and labs.highlighted_option.id == "garbage")
         assert "junk" in text_of(app, "#run-title")
@@ -304,7 +295,7 @@ async def test_exercise_mode_copies_the_template_and_a_passing_grade_is_recorded
     context = open_context(lab_settings)
     app = DltuiApp(context, start_area="labs")
     async with app.run_test(size=SIZE) as pilot:
-        pane = await ready_pane(app, pilot)
+        await ready_pane(app, pilot)
         await highlight_lab(app, pilot, "adder")
         await pilot.press("e")  # headless: no terminal to hand to $EDITOR, so it says where the file is
         answer = lab_settings.workspace_dir / "adder" / "answer.py"
