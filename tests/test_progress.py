@@ -153,3 +153,18 @@ async def test_a_session_left_open_is_closed_at_the_next_start(context):
     begin_session(context)
     notes = list(context.settings.sessions_dir.glob("*/session-notes.md"))
     assert notes and f"<!-- session {stale.id} -->" in notes[0].read_text()
+
+
+async def test_talk_about_a_topic_from_the_map(context, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    app = DltuiApp(context, start_area="topics")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "down", "c")  # onto A1, then "talk about it"
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if not app.query_one("ChatPane").replying and app.query("TutorMessage"):
+                break
+        assert app.query_one("#areas", TabbedContent).active == "chat"
+        assert "Linear algebra and matrix shapes" in app.query("TutorMessage")[-1].source
+        assert app.query_one("ChatPane").chat.topic_id == "linear-algebra"
