@@ -64,7 +64,8 @@ def runs_of(lab: str, exclude: Path | None = None) -> list[Path]:
 
 def where_runs_were_looked_for(lab: str) -> str:
     """The searched folders, for an error message that says where to put (or point to) runs."""
-    searched = [str(f) + ("" if f.is_dir() else " (missing)") for f in _candidate_folders(lab)]
+    folders = list(dict.fromkeys(f.resolve() for f in _candidate_folders(lab)))  # each folder once
+    searched = [str(f) + ("" if f.is_dir() else " (missing)") for f in folders]
     hint = "" if os.environ.get("DLTUI_RUNS_DIR") else " (set DLTUI_RUNS_DIR to search another folder)"
     return "; ".join(searched) + hint
 
