@@ -62,6 +62,7 @@ class TopicsPane(Horizontal):
         self.context = context
         self.statuses: dict[str, TopicStatus] = {}
         self.current: str | None = None
+        self.next_topic: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="topic-map"):
@@ -72,11 +73,10 @@ class TopicsPane(Horizontal):
         with VerticalScroll(id="topic-detail"):
             yield Markdown("Select a topic and press Enter to read it.", id="topic-text")
 
-    def on_mount(self) -> None:
-        self.refresh_map()
-
     def on_show(self) -> None:
-        self.refresh_map()  # reviews and assessments elsewhere change mastery
+        # Built when shown, not at start-up: a hidden map costs the first frame for nothing, and
+        # reviews and assessments made elsewhere change mastery in the meantime.
+        self.refresh_map()
 
     def refresh_map(self) -> None:
         curriculum = self.context.curriculum
