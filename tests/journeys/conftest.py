@@ -1,0 +1,70 @@
+"""Journey tests: the real app, driven from launch as a learner drives it, read off the screen.
+
+Nothing is focused by hand: keys go wherever the app put the focus. Each journey runs at the two
+sizes learners use (80x24 on a laptop over SSH, 120x40 on a big terminal) unless it pins one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.app import App
+
+from dltui.context import StudyContext
+from dltui.settings import load_settings
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def screen_text(app: App) -> str:
+    """What the learner sees, as plain text lines (the whole screen, modal screens included)."""
+    return "\n".join("".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips())
+
+
+async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:
+    """Pause the app until ``predicate()`` holds (True) or ``timeout`` seconds pass (False)."""
+    loops = max(1, int(timeout / step))
+    for _ in range(loops):
+        await pilot.pause()
+        if predicate():
+            return True
+        await pilot.pause(step)
+    return predicate()
+
+
+async def wait_for_text(pilot, text: str, timeout: float = 10.0) -> str:
+    """Wait until ``text`` is on screen; return the screen (assert on it for a clear failure)."""
+    await wait_until(pilot, lambda: text in screen_text(pilot.app), timeout)
+    return screen_text(pilot.app)
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type like a person: one key per character (space and ? included)."""
+    keys = []
+    for char in text:
+        keys.append({" ": "space", "?": "question_mark"}.get(char, char))
+    await pilot.press(*keys)
+
+
+@pytest.fixture(params=SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def size(request) -> tuple[int, int]:
+    return request.param
+
+
+@pytest.fixture
+def learner_env() -> dict[str, str]:
+    """The learner's environment: empty (offline tutor, defaults). Tests add what they need."""
+    return {}
+
+
+@pytest.fixture
+def learner(tmp_path, learner_env, monkeypatch) -> StudyContext:
+    """A new learner: a fresh database file, the bundled curriculum, no API key."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    for name, value in learner_env.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(tmp_path / "data" / "tutor.db", env=learner_env)
+    context = StudyContext.open(settings=settings)
+    yield context
+    context.close()
