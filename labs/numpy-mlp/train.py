@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 import os
 import sys
 import tempfile
@@ -90,7 +91,9 @@ def learning_rate(args, step: int, total_steps: int) -> float:
     if args.schedule == "constant":
         return args.lr
     # Cosine: large steps early to move fast, small ones at the end to settle into a minimum.
-    return 0.5 * args.lr * (1 + np.cos(np.pi * min(step / max(total_steps, 1), 1.0)))
+    # A Python float, not np.float64: under NumPy 2's promotion rules a float64 scalar times a
+    # float32 array gives float64, which silently doubles the cost of every update.
+    return float(0.5 * args.lr * (1 + math.cos(math.pi * min(step / max(total_steps, 1), 1.0))))
 
 
 def save_npz(path: Path, arrays: dict) -> Path:

@@ -199,3 +199,16 @@ def test_grader_names_the_mistake_in_a_learners_backward(tmp_path):
     assert checks["forward_values"]["passed"] and checks["momentum_step"]["passed"]
     assert not checks["gradient_check"]["passed"] and "finite differences" in checks["gradient_check"]["message"]
     assert "ReLU" in checks["backward_values"]["message"]
+
+
+def test_cosine_learning_rate_keeps_the_float32_training_in_float32():
+    # np.float64 * float32 array is float64 under NumPy 2: the velocities would silently double in
+    # size and the update would cost twice as much. The schedule hands out a plain Python float.
+    train = load("numpy_mlp_train", MLP_DIR / "train.py")
+    args = type("Args", (), {"schedule": "cosine", "lr": 0.1})()
+    lr = train.learning_rate(args, step=10, total_steps=100)
+    assert type(lr) is float
+    model = mlp.MLP([6, 5, 3], seed=0)
+    grads = [np.ones_like(w) for w in model.W], [np.ones_like(b) for b in model.b]
+    model.step(*grads, lr=lr)
+    assert {v.dtype for v in model.vW + model.vb + model.W} == {np.dtype(np.float32)}
