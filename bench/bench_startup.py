@@ -59,19 +59,27 @@ def main() -> None:
         env = {**os.environ, "TERM": "xterm-256color", "DLTUI_DB": os.path.join(home, "tutor.db"), "COLUMNS": "80", "LINES": "24"}
         env.pop("ANTHROPIC_API_KEY", None)
         # Measure what a learner gets: bytecode cached after the first launch (some CI images
-        # disable that, which makes every launch recompile dltui's own modules).
+        # disable that, which makes every launch recompile dltui's own modules). The cache goes
+        # to a temporary folder, never into the checkout.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.setdefault("PYTHONPYCACHEPREFIX", os.path.join(home, "pycache"))
+        # A key that is never used: nothing may reach the network at start-up.
+        keyed = {**env, "ANTHROPIC_API_KEY": "sk-ant-bench-not-a-key", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
         dltui = [sys.executable, "-m", "dltui"]
         hello = [sys.executable, "-c", HELLO]
         time_to_paint(dltui, b"dltui", env)  # warm the page cache, write bytecode, create the database
-        ours, bare = [], []
-        for _ in range(RUNS):  # interleaved, so machine noise hits both alike
+        time_to_paint(dltui, b"dltui", keyed)
+        ours, with_key, bare = [], [], []
+        for _ in range(RUNS):  # interleaved, so machine noise hits all alike
             ours.append(time_to_paint(dltui, b"dltui", env))
+            with_key.append(time_to_paint(dltui, b"dltui", keyed))
             bare.append(time_to_paint(hello, b"hello-from-textual", env))
-    ours_ms, bare_ms = statistics.median(ours) * 1000, statistics.median(bare) * 1000
-    print(f"| startup: dltui first paint | {ours_ms:.0f} | ms | median of {RUNS}, 80x24 pty, warm |")
-    print(f"| startup: textual hello-world first paint | {bare_ms:.0f} | ms | same run |")
-    print(f"| startup: ratio dltui / hello-world | {ours_ms / bare_ms:.2f} | x | lower is better |")
+    ms = {name: (min(v) * 1000, statistics.median(v) * 1000) for name, v in (("ours", ours), ("key", with_key), ("bare", bare))}
+    print(f"| startup: dltui first paint | {ms['ours'][1]:.0f} | ms | median of {RUNS}, min {ms['ours'][0]:.0f} ms, 80x24 pty, warm |")
+    print(f"| startup: dltui first paint, API key set | {ms['key'][1]:.0f} | ms | median of {RUNS}, min {ms['key'][0]:.0f} ms |")
+    print(f"| startup: textual hello-world first paint | {ms['bare'][1]:.0f} | ms | median of {RUNS}, min {ms['bare'][0]:.0f} ms, same run |")
+    print(f"| startup: ratio dltui / hello-world | {ms['ours'][1] / ms['bare'][1]:.2f} | x | medians; lower is better |")
+    print(f"| startup: ratio dltui / hello-world, API key set | {ms['key'][1] / ms['bare'][1]:.2f} | x | medians |")
 
 
 if __name__ == "__main__":
