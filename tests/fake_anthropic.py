@@ -1,7 +1,8 @@
 """A fake Anthropic Messages API on 127.0.0.1 for tests: the real SDK talks to it over HTTP.
 
 Each POST /v1/messages takes the next scripted response: a list of SSE events (streamed with
-optional pauses), or an HTTP error. Requests are recorded (headers and JSON body) for asserts.
+optional pauses and raw bytes, for malformed lines), an HTTP error, or a stall before any header.
+Requests are recorded (headers and JSON body) for asserts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Pause:
+    seconds: float
+
+
+@dataclass
+class Raw:
+    """Bytes written into the event stream as they are (a malformed line, invalid UTF-8)."""
+
+    data: bytes
+
+
+@dataclass
+class StallBeforeHeaders:
+    """A server that accepts the request and then says nothing for ``seconds``."""
+
     seconds: float
 
 
@@ -88,6 +103,16 @@ def error_mid_stream(*pieces: str, error_type: str = "overloaded_error", message
     return events + [("error", {"type": "error", "error": {"type": error_type, "message": message}})]
 
 
+def truncated_reply(*pieces: str) -> list:
+    """Text starts, then the connection closes: no block stop, no message_stop."""
+    return [_message_start()] + _text_block(0, list(pieces))[:-1]
+
+
+def error_before_text(error_type: str = "overloaded_error", message: str = "Overloaded") -> list:
+    """HTTP 200, then an `error` event before any text (how an overload can arrive mid-stream)."""
+    return [_message_start(), ("error", {"type": "error", "error": {"type": error_type, "message": message}})]
+
+
 class FakeMessagesAPI:
     def __init__(self):
         self.script: list = []
@@ -105,6 +130,9 @@ class FakeMessagesAPI:
                 with api._lock:
                     api.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                     response = api.script.pop(0) if api.script else HttpError(500, "api_error", "script exhausted")
+                if isinstance(response, StallBeforeHeaders):
+                    time.sleep(response.seconds)
+                    return
                 if isinstance(response, HttpError):
                     payload = json.dumps({"type": "error", "error": {"type": response.error_type, "message": response.message}}).encode()
                     self.send_response(response.status)
@@ -123,6 +151,10 @@ class FakeMessagesAPI:
                     for item in response:
                         if isinstance(item, Pause):
                             time.sleep(item.seconds)
+                            continue
+                        if isinstance(item, Raw):
+                            self.wfile.write(item.data)
+                            self.wfile.flush()
                             continue
                         kind, data = item
                         self.wfile.write(f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode())

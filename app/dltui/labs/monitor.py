@@ -14,6 +14,7 @@ from typing import Any
 
 from dltui.labs.events import EVENTS_FILE, KNOWN_TYPES, EventTail
 from dltui.labs.series import MetricSeries, as_number
+from dltui.terminal_text import terminal_safe
 
 STDOUT_FILE = "stdout.log"
 
@@ -65,6 +66,7 @@ class RunMonitor:
         self.logs: deque[str] = deque(maxlen=200)
         self.artifacts: dict[str, str] = {}
         self.others: deque[dict] = deque(maxlen=50)  # events of unknown types, kept raw
+        self._safe_names: dict[str, str] = {}  # metric name as the lab wrote it -> terminal-safe
         self.version = 0
 
     def poll(self, final: bool = False) -> bool:
@@ -96,9 +98,10 @@ class RunMonitor:
         elif kind == "checkpoint":
             self.checkpoints.append(event)
         elif kind == "log":
-            self.logs.append(f"{event.get('level', 'info')}: {event.get('message', '')}")
+            # Lab text is shown on the learner's terminal: no escape sequences (see terminal_text).
+            self.logs.append(terminal_safe(f"{event.get('level', 'info')}: {event.get('message', '')}"))
         elif kind == "artifact":
-            self.artifacts[str(event.get("name", "artifact"))] = str(event.get("text", ""))
+            self.artifacts[terminal_safe(str(event.get("name", "artifact")))] = terminal_safe(str(event.get("text", "")))
         if kind not in KNOWN_TYPES:
             self.others.append(event)
 
@@ -113,8 +116,14 @@ class RunMonitor:
         self.step = step
         if epoch is not None:
             self.epoch = epoch
-        latest, all_series = self.latest, self.series
+        latest, all_series, safe_names = self.latest, self.series, self._safe_names
         for name, raw in values.items():
+            safe = safe_names.get(name)
+            if safe is None:
+                safe = safe_names[name] = terminal_safe(str(name))
+            name = safe
+            if type(raw) is str:
+                raw = terminal_safe(raw)
             latest[name] = raw
             # floats are nearly every value: skip the general conversion for them
             number = raw if type(raw) is float else as_number(raw)
@@ -147,7 +156,10 @@ class RunMonitor:
     def final_metrics(self) -> dict[str, Any]:
         """The latest value of every metric, with the end summary on top."""
         summary = self.end.get("summary") if self.end else None
-        return {**self.latest, **(summary if isinstance(summary, dict) else {})}
+        if not isinstance(summary, dict):
+            return dict(self.latest)
+        safe = {terminal_safe(str(k)): terminal_safe(v) if isinstance(v, str) else v for k, v in summary.items()}
+        return {**self.latest, **safe}
 
     def counts(self) -> str:
         """One line for the learner: how many events, and what was skipped."""
@@ -173,7 +185,7 @@ def output_tail(run_dir: Path, lines: int = 12, max_bytes: int = 16 * 1024) -> l
             data = handle.read()
     except OSError:
         return []
-    text = data.decode("utf-8", errors="replace").replace("\r", "\n")
+    text = terminal_safe(data.decode("utf-8", errors="replace"))  # carriage returns become newlines
     kept = text.splitlines()
     if size > max_bytes and kept:
         kept = kept[1:]  # the first line was cut by the seek

@@ -1,12 +1,14 @@
 """Lab parameters: their declared type, parsing what the learner typed, and the command line.
 
 A lab receives every parameter as ``--<name> <value>`` (bools as ``true``/``false``), so the
-same program runs unchanged from a shell.
+same program runs unchanged from a shell; a value that starts with ``-`` goes as
+``--<name>=<value>``, which argparse cannot mistake for a flag. Floats must be finite.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,7 @@ class LabParam:
     default: Any
     help: str = ""
     choices: tuple[Any, ...] = ()
+    at_most_devices: bool = False  # `max = "devices"`: no more than the GPUs (or CPU cores) present
 
     def parse(self, text: str) -> Any:
         """The value of what was typed, or ParamError saying what is expected."""
@@ -45,9 +48,11 @@ class LabParam:
             if self.type is ParamType.INT:
                 return int(text)
             if self.type is ParamType.FLOAT:
-                return float(text)
+                number = float(text)
         except ValueError:
             raise ParamError(f"{self.name}: {text!r} is not {'an' if self.type is ParamType.INT else 'a'} {self.type.value}", self.name) from None
+        if self.type is ParamType.FLOAT:
+            return self._finite(number)
         if self.type is ParamType.BOOL:
             if text.lower() in TRUE_WORDS:
                 return True
@@ -71,13 +76,18 @@ class LabParam:
         if kind is ParamType.INT and isinstance(value, int) and not isinstance(value, bool):
             return value
         if kind is ParamType.FLOAT and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            return self._finite(float(value))
         if kind is ParamType.STR and isinstance(value, str):
             return value
         if kind is ParamType.CHOICE and value in self.choices:
             return value
         expected = f"one of {', '.join(map(str, self.choices))}" if kind is ParamType.CHOICE else f"a {kind.value}"
         raise ParamError(f"{self.name}: {value!r} is not {expected}", self.name)
+
+    def _finite(self, value: float) -> float:
+        if not math.isfinite(value):  # nan / inf: no lab can train with it, and 1e999 reads as inf
+            raise ParamError(f"{self.name}: {value!r} is not a finite number; give a value such as {self.default!r}", self.name)
+        return value
 
     def as_text(self, value: Any) -> str:
         """How the value is written on the lab's command line and in forms."""
@@ -107,12 +117,17 @@ def parse_param_table(table: dict[str, Any]) -> dict[str, LabParam]:
         help_text = spec.get("help", "")
         if not isinstance(help_text, str):
             raise ParamError("help must be a string", name)
+        limit = spec.get("max")
+        if limit is not None and (limit != "devices" or kind is not ParamType.INT):
+            raise ParamError('max may only be "devices", on an int parameter (e.g. a process count)', name)
         param = LabParam(name=name, type=kind, default=None, help=help_text, choices=tuple(choices))
         try:
             default = param.check(spec["default"])
         except ParamError as err:
             raise ParamError(f"default {err}", name) from None
-        params[name] = LabParam(name=name, type=kind, default=default, help=help_text, choices=tuple(choices))
+        params[name] = LabParam(
+            name=name, type=kind, default=default, help=help_text, choices=tuple(choices), at_most_devices=limit == "devices"
+        )
     return params
 
 
@@ -121,5 +136,7 @@ def command_line(params: dict[str, LabParam], values: dict[str, Any]) -> list[st
     argv: list[str] = []
     for name, value in values.items():
         param = params.get(name)
-        argv += [f"--{name}", param.as_text(value) if param else str(value)]
+        text = param.as_text(value) if param else str(value)
+        # argparse reads "-1e+308" or "-x" after --lr as another flag ("expected one argument").
+        argv += [f"--{name}={text}"] if text.startswith("-") else [f"--{name}", text]
     return argv

@@ -6,6 +6,11 @@ group is its own pid, which is how `stop` reaches the lab and any workers it sta
 
 A pid alone can be reused by the system after the lab exits, so the process's start time
 (from /proc on Linux) is kept with it; a pid with a different start time is not our lab.
+
+A run lasts as long as any process of its group: DataLoader workers, torchrun's ranks or any
+child may outlive the lab's first process (and hold the GPU), so signals go to the group and
+`alive` watches the group until it is empty. A zombie counts as gone: in a container the
+process that should reap orphans may never do so.
 """
 
 from __future__ import annotations
@@ -38,6 +43,32 @@ def _state(pid: int) -> str | None:
     return stat[stat.rfind(")") + 2 :].split()[0]
 
 
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of process group ``pgid``, from /proc on Linux."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # it ended while we looked
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
+
+
+def _group_exists(pgid: int) -> bool:
+    if Path("/proc").is_dir():
+        return bool(group_members(pgid))
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
 @dataclass
 class LabProcess:
     """A lab's process: ours (we hold the Popen) or one started by an earlier dltui."""
@@ -47,6 +78,10 @@ class LabProcess:
     popen: subprocess.Popen | None = None
 
     def alive(self) -> bool:
+        """True while the lab's first process, or any process of its group, still runs."""
+        return self._leader_alive() or (self._group_is_ours() and _group_exists(self.pid))
+
+    def _leader_alive(self) -> bool:
         if self.popen is not None:
             return self.popen.poll() is None
         if Path("/proc").is_dir():
@@ -61,12 +96,23 @@ class LabProcess:
             return False
         return True
 
+    def _group_is_ours(self) -> bool:
+        """Whether the group named by our pid is still the lab's.
+
+        The kernel does not hand out a pid while a process group of that id has members, so
+        once the leader is gone the group's remaining members can only be the lab's. A leader
+        that is alive but has a different start time means the pid (and its group) was reused.
+        """
+        if _state(self.pid) in (None, "Z", "X"):
+            return True
+        return self.marker is None or start_marker(self.pid) == self.marker
+
     @property
     def exit_code(self) -> int | None:
         return None if self.popen is None else self.popen.returncode
 
     def signal(self, signum: int) -> bool:
-        """Send ``signum`` to the lab's whole process group; False when it is already gone."""
+        """Send ``signum`` to the lab's whole process group; False when nothing of it is left."""
         if not self.alive():
             return False
         try:

@@ -27,8 +27,20 @@ def get_run(store: Store, run_id: str) -> LabRun | None:
         return session.get(LabRun, run_id)
 
 
+MIN_PREFIX = 4  # shorter prefixes match too much by accident ('' matched every run)
+MAX_ID = 200  # far above any run id; longer text cannot be one (and would choke LIKE)
+
+
 def find_run(store: Store, text: str) -> LabRun:
-    """A run by id, unique id prefix, or lab id (its latest run); LookupError says what matched."""
+    """A run by id, lab id (its latest run) or a unique id prefix of at least `MIN_PREFIX` characters.
+
+    LookupError says what matched or what to type instead.
+    """
+    text = text.strip()
+    if not text:
+        raise LookupError("give a run id (see `dltui lab runs`)")
+    if len(text) > MAX_ID:
+        raise LookupError(f"no run has an id that long ({len(text)} characters; see `dltui lab runs`)")
     with store.session() as session:
         exact = session.get(LabRun, text)
         if exact is not None:
@@ -42,6 +54,8 @@ def find_run(store: Store, text: str) -> LabRun:
         ).first()
         if latest is not None:
             return latest
+        if len(text) < MIN_PREFIX:
+            raise LookupError(f"{text!r} is too short: give the run id or at least {MIN_PREFIX} characters of it")
         matches = session.exec(select(LabRun).where(col(LabRun.id).startswith(text, autoescape=True))).all()
         if len(matches) == 1:
             return matches[0]

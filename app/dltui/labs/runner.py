@@ -27,9 +27,11 @@ from dltui.labs.monitor import STDOUT_FILE, RunMonitor
 from dltui.labs.params import command_line
 from dltui.labs.process import KILL_SIGNAL, STOP_SIGNAL, LabProcess, spawn
 from dltui.labs.registry import Lab, LabRegistry, load_registry
+from dltui.labs.safety import LabLimitError, check_device_limits, without_secrets
 from dltui.settings import Settings
 from dltui.store import Store
 from dltui.store.models import LabRun, RunStatus
+from dltui.terminal_text import terminal_safe
 
 STOP_FILE = "stop-requested"  # holds the time after which the stop turns into SIGKILL
 PARAMS_FILE = "params.json"
@@ -115,8 +117,15 @@ class LabRunner:
         """Start one run of ``lab`` (a sweep lab starts its whole group: use `launch`)."""
         if lab.sweep is not None and command is None:
             raise LabStartError(f"{lab.id} is a sweep: start it with launch()")
+        if lab.unavailable:  # e.g. a PyTorch lab on an install without the labs extra
+            raise LabStartError(lab.unavailable)
         # A command of its own (a grader) takes no lab parameters: record only what it was given.
         values = lab.resolve_params(params or {}) if command is None else dict(params or {})
+        if command is None:
+            try:
+                check_device_limits(lab, values, device)
+            except LabLimitError as err:
+                raise LabStartError(str(err)) from None
         run_id = new_run_id(lab_id or lab.id)
         run_dir = self.settings.runs_dir / run_id
         (run_dir / "checkpoints").mkdir(parents=True, exist_ok=False)
@@ -195,7 +204,7 @@ class LabRunner:
         return runs
 
     def _environment(self, lab: Lab, run_dir: Path, device: str | None, extra: dict[str, str] | None) -> dict[str, str]:
-        env = dict(os.environ)
+        env = without_secrets(os.environ)
         paths = [str(self.settings.labs_dir.resolve()), str(lab.folder)]
         if env.get("PYTHONPATH"):
             paths.append(env["PYTHONPATH"])
@@ -315,7 +324,8 @@ class LabRunner:
         lab = self.registry.labs.get(run.lab_id.split(":")[0])
         device = monitor.start.get("device") if monitor.start else None
         updated = records.finish_run(
-            self.store, run.id, status, ended, _jsonable(final), judge(lab, status, final), str(device) if device else None
+            self.store, run.id, status, ended, _jsonable(final), judge(lab, status, final),
+            terminal_safe(str(device))[:40] if device else None,
         )
         if updated is None:  # another dltui process finished it first (and ran the hooks)
             return

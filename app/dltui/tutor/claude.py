@@ -1,17 +1,24 @@
 """The Claude tutor: streamed replies, a bounded tool loop, retries, and errors in plain words.
 
-Text is handed to ``on_text`` as it arrives. Tool calls run through the same `ToolBox` the
-offline tutor uses; each one is reported to ``on_tool``. 429/529/5xx before any text arrives
-are retried with back-off; an error after text arrived keeps the partial reply.
+Text is handed to ``on_text`` as it arrives, with escape sequences removed (see
+`dltui.terminal_text`). Tool calls run through the same `ToolBox` the offline tutor uses; each
+one is reported to ``on_tool``. The raw event stream is read and the message assembled here, so
+that a tool input the SDK could not parse (NaN, absurd nesting) becomes an error result for the
+model instead of an exception. 429/529/5xx, an ``overloaded_error`` event, a stream cut short
+and a server silent past `FIRST_BYTE_TIMEOUT` are retried while no text has arrived; after text
+arrived the partial reply is kept and the learner is told what happened.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from dltui.context import StudyContext
 from dltui.store.models import Message
+from dltui.terminal_text import terminal_safe
 from dltui.tutor.history import api_messages
 from dltui.tutor.prompt import system_blocks
 from dltui.tutor.reply import Reply, TextSink, ToolSink
@@ -20,6 +27,31 @@ from dltui.tutor.tools import TOOL_DEFINITIONS, ToolBox
 MAX_TOOL_ROUNDS = 6
 RETRY_DELAYS = (2.0, 5.0, 10.0)  # seconds before each retry of a 429 / 529 / 5xx
 REQUEST_TIMEOUT = 120.0
+FIRST_BYTE_TIMEOUT = 30.0  # a server silent this long before its first event is given up on
+STALL_RETRIES = 1  # ...and asked once more, so a dead server costs a minute, not eight
+RETRYABLE_ERROR_EVENTS = {"overloaded_error", "rate_limit_error", "api_error"}
+
+
+class StreamCutShort(Exception):
+    """The stream ended before ``message_stop``."""
+
+
+class ServerSilent(Exception):
+    """No event arrived within `FIRST_BYTE_TIMEOUT`."""
+
+
+@dataclass
+class StreamedMessage:
+    """The assistant message as assembled from the raw events."""
+
+    content: list[dict] = field(default_factory=list)  # blocks as the API takes them back
+    bad_inputs: dict[str, str] = field(default_factory=dict)  # tool_use id -> why its input was unusable
+    usage: dict = field(default_factory=dict)
+    stopped: bool = False  # message_stop seen
+
+    @property
+    def tool_uses(self) -> list[dict]:
+        return [block for block in self.content if block["type"] == "tool_use"]
 
 
 class ClaudeTutor:
@@ -57,8 +89,10 @@ class ClaudeTutor:
         system = system_blocks(self.context, topic_id)
 
         def emit(text: str) -> None:
-            reply.text += text
-            on_text(text)
+            text = terminal_safe(text)
+            if text:
+                reply.text += text
+                on_text(text)
 
         for _round in range(MAX_TOOL_ROUNDS):
             if reply.text and not reply.text.endswith("\n"):
@@ -66,50 +100,146 @@ class ClaudeTutor:
             final, error = await self._stream_once(system, messages, emit, reply)
             if error is not None:
                 return reply.failed(error, partial=bool(reply.text.strip()))
-            tool_uses = [block for block in final.content if block.type == "tool_use"]
             reply.usage = _add_usage(reply.usage, final.usage)
-            if not tool_uses:
+            if not final.tool_uses:
                 return reply.done()
-            messages.append({"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in final.content]})
+            messages.append({"role": "assistant", "content": final.content})
             results = []
-            for use in tool_uses:
-                outcome = self.toolbox.run(use.name, use.input)
+            for use in final.tool_uses:
+                outcome = self.toolbox.run(use["name"], use["input"], bad_input=final.bad_inputs.get(use["id"]))
                 reply.tool_lines.append(outcome.line)
                 on_tool(outcome)
                 results.append(
-                    {"type": "tool_result", "tool_use_id": use.id, "content": outcome.content, "is_error": outcome.is_error}
+                    {"type": "tool_result", "tool_use_id": use["id"], "content": outcome.content, "is_error": outcome.is_error}
                 )
             messages.append({"role": "user", "content": results})
         return reply.failed(f"Stopped after {MAX_TOOL_ROUNDS} rounds of tool calls; ask again to continue.", partial=True)
 
-    async def _stream_once(self, system, messages, emit, reply: Reply):
-        """One model call, retried while nothing has been streamed; returns (final message, error text)."""
+    async def _stream_once(self, system, messages, emit, reply: Reply) -> tuple[StreamedMessage | None, str | None]:
+        """One model call, retried while nothing has been streamed; returns (message, error text)."""
         import anthropic
 
-        for attempt in range(len(self.retry_delays) + 1):
-            streamed_any = False
+        stalls = 0
+        attempt = 0
+        while True:
+            streamed = [False]
+
+            def shown(text: str) -> None:
+                streamed[0] = streamed[0] or bool(text)
+                emit(text)
+
             try:
-                async with self.client.messages.stream(
+                return await self._read_stream(system, messages, shown), None
+            except ServerSilent as err:
+                if streamed[0] or stalls >= STALL_RETRIES:
+                    return None, explain_error(err, streamed[0])
+                stalls += 1
+                reply.retries += 1
+                continue
+            except (anthropic.APIStatusError, anthropic.APITimeoutError, StreamCutShort, ValueError) as err:
+                # ValueError: a line of the stream that is not JSON or not UTF-8 (the SDK raises
+                # JSONDecodeError / UnicodeDecodeError from inside the iteration).
+                if not _retryable(err) or streamed[0] or attempt >= len(self.retry_delays):
+                    return None, explain_error(err, streamed[0])
+                reply.retries += 1
+                await self.sleep(_retry_after(err, self.retry_delays[attempt]))
+                attempt += 1
+            except anthropic.APIError as err:
+                return None, explain_error(err, streamed[0])
+
+    async def _read_stream(self, system, messages, shown: Callable[[str], None]) -> StreamedMessage:
+        message = StreamedMessage()
+        assembler = _Assembler(message, shown)
+        try:
+            async with asyncio.timeout(FIRST_BYTE_TIMEOUT) as deadline:
+                stream = await self.client.messages.create(
                     model=self.context.settings.model,
                     max_tokens=self.context.settings.max_tokens,
                     system=system,
                     messages=messages,
                     tools=TOOL_DEFINITIONS,
-                ) as stream:
+                    stream=True,
+                )
+                async with stream:
                     async for event in stream:
-                        if event.type == "text":
-                            streamed_any = True
-                            emit(event.text)
-                    return await stream.get_final_message(), None
-            except (anthropic.RateLimitError, anthropic.InternalServerError, anthropic.APITimeoutError) as err:
-                # OverloadedError (529) and ServiceUnavailable are InternalServerError subclasses.
-                if streamed_any or attempt == len(self.retry_delays):
-                    return None, explain_error(err, streamed_any)
-                reply.retries += 1
-                await self.sleep(_retry_after(err, self.retry_delays[attempt]))
-            except anthropic.APIError as err:
-                return None, explain_error(err, streamed_any)
-        raise AssertionError("unreachable")
+                        deadline.reschedule(None)  # the server is there: REQUEST_TIMEOUT applies from now
+                        assembler.take(event)
+        except TimeoutError:  # raised as the timeout block exits
+            raise ServerSilent() from None
+        if not message.stopped:
+            raise StreamCutShort()
+        # The API refuses empty text blocks when they are sent back with the tool results.
+        message.content = [b for _, b in sorted(assembler.blocks.items()) if b["type"] != "text" or b.get("text")]
+        return message
+
+
+class _Assembler:
+    """Folds raw stream events into a `StreamedMessage`, handing text to ``shown`` as it comes."""
+
+    def __init__(self, message: StreamedMessage, shown: Callable[[str], None]):
+        self.message = message
+        self.shown = shown
+        self.blocks: dict[int, dict] = {}
+        self.buffers: dict[int, list[str]] = {}  # tool_use block index -> input JSON fragments
+
+    def take(self, event) -> None:
+        kind = event.type
+        if kind == "message_start":
+            self.message.usage = _usage_dict(event.message.usage)
+        elif kind == "content_block_start":
+            block = event.content_block.model_dump(exclude_none=True)
+            if block["type"] == "tool_use":
+                block["input"] = {}
+                self.buffers[event.index] = []
+            self.blocks[event.index] = block
+        elif kind == "content_block_delta":
+            delta = event.delta
+            if delta.type == "text_delta" and event.index in self.blocks:
+                text = terminal_safe(delta.text)
+                self.blocks[event.index]["text"] = self.blocks[event.index].get("text", "") + text
+                self.shown(text)
+            elif delta.type == "input_json_delta" and event.index in self.buffers:
+                self.buffers[event.index].append(delta.partial_json)
+        elif kind == "content_block_stop" and event.index in self.buffers:
+            _take_tool_input(self.blocks[event.index], "".join(self.buffers.pop(event.index)), self.message)
+        elif kind == "message_delta":
+            self.message.usage.update({k: v for k, v in _usage_dict(event.usage).items() if v})
+        elif kind == "message_stop":
+            self.message.stopped = True
+
+
+def _take_tool_input(block: dict, text: str, message: StreamedMessage) -> None:
+    """Parse a tool call's input strictly (no NaN / Infinity); an unusable one is noted, not raised."""
+
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not a number JSON allows")
+
+    try:
+        value = json.loads(text, parse_constant=refuse) if text.strip() else {}
+    except (ValueError, RecursionError) as err:
+        message.bad_inputs[block["id"]] = f"the tool input is not valid JSON ({str(err)[:120]})"
+        return
+    if not isinstance(value, dict):
+        message.bad_inputs[block["id"]] = "the tool input must be a JSON object"
+        return
+    block["input"] = value
+
+
+def _retryable(err: Exception) -> bool:
+    import anthropic
+
+    # OverloadedError (529) and ServiceUnavailable are InternalServerError subclasses.
+    transient = (StreamCutShort, ValueError, anthropic.RateLimitError, anthropic.InternalServerError, anthropic.APITimeoutError)
+    if isinstance(err, transient):
+        return True
+    return isinstance(err, anthropic.APIStatusError) and _error_type(err) in RETRYABLE_ERROR_EVENTS
+
+
+def _error_type(err: Exception) -> str | None:
+    body = getattr(err, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return body["error"].get("type")
+    return None
 
 
 def explain_error(err: Exception, streamed_any: bool) -> str:
@@ -117,6 +247,23 @@ def explain_error(err: Exception, streamed_any: bool) -> str:
     import anthropic
 
     kept = "Your message is saved"
+    if isinstance(err, StreamCutShort):
+        what = "The reply stopped before the end: the connection closed early."
+        if streamed_any:
+            return f"{what} The partial reply is kept; press Ctrl+R to ask again."
+        return f"{what} {kept}; Ctrl+R retries."
+    if isinstance(err, ServerSilent):
+        return (
+            f"Claude did not answer within {FIRST_BYTE_TIMEOUT:g} s, twice. {kept}; press Ctrl+R to try again, "
+            "or Ctrl+T for the offline tutor."
+        )
+    if isinstance(err, ValueError):  # the SDK could not read a line of the stream
+        if streamed_any:
+            return (
+                "The reply broke off (the API sent a line that could not be read). "
+                "The partial reply is kept; press Ctrl+R to ask again."
+            )
+        return f"The API sent a reply that could not be read. {kept}; Ctrl+R retries."
     if streamed_any:
         return f"The reply broke off ({_short(err)}). The partial reply is kept; press Ctrl+R to ask again."
     if isinstance(err, anthropic.AuthenticationError):
@@ -127,8 +274,8 @@ def explain_error(err: Exception, streamed_any: bool) -> str:
         return f"Model not found (404): set DLTUI_MODEL to a current Claude model. {kept}."
     if isinstance(err, anthropic.RateLimitError):
         return f"Rate-limited (429) even after retrying. {kept}: wait a minute, then press Ctrl+R."
-    if isinstance(err, anthropic.InternalServerError) and getattr(err, "status_code", 0) == 529:
-        return f"Claude is overloaded (529) even after retrying. {kept}: try again in a few minutes with Ctrl+R."
+    if _error_type(err) == "overloaded_error":
+        return f"Claude is overloaded even after retrying. {kept}: try again in a few minutes with Ctrl+R."
     if isinstance(err, anthropic.APIConnectionError):
         return (
             f"Cannot reach the Anthropic API: the network looks down. {kept}; press Ctrl+R when you are back "
@@ -155,11 +302,15 @@ def _retry_after(err: Exception, default: float) -> float:
         return default
 
 
-def _add_usage(total: dict, usage) -> dict:
-    if usage is None:
-        return total
-    for key in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"):
-        value = getattr(usage, key, None)
-        if isinstance(value, int):
-            total[key] = total.get(key, 0) + value
+USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+
+
+def _usage_dict(usage) -> dict:
+    values = {key: getattr(usage, key, None) for key in USAGE_KEYS}
+    return {key: value for key, value in values.items() if isinstance(value, int)}
+
+
+def _add_usage(total: dict, usage: dict) -> dict:
+    for key, value in usage.items():
+        total[key] = total.get(key, 0) + value
     return total

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from dltui.context import StudyContext
 from dltui.store.models import Conversation, Message
 from dltui.store.types import utcnow
+from dltui.terminal_text import terminal_safe
 
 TITLE_LENGTH = 60
 
@@ -37,7 +38,10 @@ def add_message(
 ) -> Message:
     """Append and commit one message; the first learner message also names the conversation."""
     with context.store.session() as session:
-        message = Message(conversation_id=conversation_id, role=role, content=content, status=status, meta=meta or {})
+        message = Message(
+            conversation_id=conversation_id, role=role, content=content, status=status, meta=meta or {},
+            session_id=context.session_id,
+        )
         session.add(message)
         conversation = session.get(Conversation, conversation_id)
         conversation.updated_at = utcnow()
@@ -107,7 +111,8 @@ def export_markdown(context: StudyContext, conversation_id: int, path: Path | No
             lines += [f"## Tutor{marker}", "", message.content, ""]
         else:
             lines += [f"> {message.content}", ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    # Quoted text from the model or an older database may hold escape sequences: `cat` would run them.
+    path.write_text(terminal_safe("\n".join(lines)), encoding="utf-8")
     return path
 
 
