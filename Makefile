@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
-# Extras installed for development and CI (mlflow is optional for learners).
-EXTRAS ?= dev,mlflow
+# Extras installed for development and CI: everything, pinned by constraints.txt (for learners
+# labs = torch and the FSRS optimizer, mlflow = run tracking; both optional).
+EXTRAS ?= dev,mlflow,labs
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma  := ,
 
-.PHONY: run test bench install clean doctor check-curriculum
+.PHONY: run test bench install clean doctor check-curriculum eval
 
 run: install
 	$(BIN)/dltui
@@ -25,6 +26,10 @@ doctor: install
 
 check-curriculum: install
 	$(BIN)/dltui curriculum check
+
+# The tutor eval: every seeded-mistake dialogue through the offline tutor (TUTOR=claude for Claude).
+eval: install
+	$(BIN)/dltui tutor eval --tutor $${TUTOR:-offline} --json data/eval/tutor-eval-$${TUTOR:-offline}.json
 
 install: $(STAMP)
 

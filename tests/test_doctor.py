@@ -32,4 +32,7 @@ def test_doctor_text_without_key(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "key not set (the offline tutor is used)" in done.stdout
-    assert "56 topics in 8 domains" in done.stdout and "schema v1" in done.stdout
+    from dltui.store.database import latest_version
+
+    assert "56 topics in 8 domains" in done.stdout and f"schema v{latest_version()}" in done.stdout
+    assert "checkout at" in done.stdout and "rules       " in done.stdout  # where things come from

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from dltui.install import install_hint, missing_modules
 from dltui.labs.params import LabParam, ParamError, parse_param_table
 
 LAB_FILE = "lab.toml"
@@ -68,6 +69,9 @@ class Exercise:
     template: Path  # folder copied to <data>/workspace/<lab-id>/
     edit: str  # the file the learner opens, relative to the template
     grader: tuple[str, ...]  # command; {python}, {workspace} and {lab_dir} are filled in
+    # [exercise.checks]: grader check name -> the topic ids a pass of that check is evidence for
+    # (what it counts for: see srs.mastery). Empty: the whole pass counts for the lab's topics.
+    checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,15 @@ class Lab:
     sweep: Sweep | None = None
     exercise: Exercise | None = None
     bundled: bool = True
+    requires: tuple[str, ...] = ()  # Python modules the lab's program imports (e.g. torch)
+    missing: tuple[str, ...] = ()  # those this install lacks (looked up without importing them)
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why this lab cannot run on this install and how to fix that, or None when it can."""
+        if not self.missing:
+            return None
+        return f"{self.id} needs {', '.join(self.missing)}, which this install lacks: {install_hint(self.missing)}"
 
     def defaults(self) -> dict[str, Any]:
         return {name: p.default for name, p in self.params.items()}
@@ -175,6 +188,9 @@ def load_lab(folder: Path, bundled: bool = True) -> Lab:
     topics = _require(data, "topics", list, path, [])
     if not all(isinstance(t, str) for t in topics):
         raise LabFileError(path, "topics", "must be a list of topic ids (strings)")
+    requires = _require(data, "requires", list, path, [])
+    if not all(isinstance(m, str) and m.isidentifier() for m in requires):
+        raise LabFileError(path, "requires", "must be a list of module names, e.g. [\"torch\"]")
     return Lab(
         id=lab_id,
         title=_require(data, "title", str, path, lab_id),
@@ -188,6 +204,8 @@ def load_lab(folder: Path, bundled: bool = True) -> Lab:
         sweep=sweep,
         exercise=_exercise(data, folder, path),
         bundled=bundled,
+        requires=tuple(requires),
+        missing=tuple(missing_modules(requires)),
     )
 
 
@@ -225,7 +243,22 @@ def _exercise(data: dict, folder: Path, path: Path) -> Exercise | None:
         edit = candidates[0]
     if not isinstance(edit, str) or not (template / edit).is_file():
         raise LabFileError(path, "exercise.edit", f"{edit!r} is not a file in {template}")
-    return Exercise(template=template.resolve(), edit=edit, grader=grader)
+    return Exercise(template=template.resolve(), edit=edit, grader=grader, checks=_exercise_checks(raw, path))
+
+
+def _exercise_checks(raw: dict, path: Path) -> dict[str, tuple[str, ...]]:
+    """``[exercise.checks]``: each grader check with the topic ids it covers."""
+    table = raw.get("checks", {})
+    if not isinstance(table, dict):
+        raise LabFileError(path, "exercise.checks", 'must be a table of check = ["topic-id", ...]')
+    checks = {}
+    for name, topics in table.items():
+        if not isinstance(topics, list) or not all(isinstance(t, str) and t for t in topics):
+            raise LabFileError(
+                path, f"exercise.checks.{name}", f'must be a list of topic ids, e.g. {name} = ["backpropagation"], not {topics!r}'
+            )
+        checks[name] = tuple(topics)
+    return checks
 
 
 def registered_folders(data_dir: Path) -> list[Path]:
@@ -315,6 +348,8 @@ def _resolve_sweep(lab: Lab, labs: dict[str, Lab]) -> Lab:
         params=params,
         wants_gpu=lab.wants_gpu or base.wants_gpu,
         target=lab.target or base.target,
+        requires=tuple(dict.fromkeys(lab.requires + base.requires)),
+        missing=tuple(dict.fromkeys(lab.missing + base.missing)),
     )
 
 

@@ -20,16 +20,14 @@ from dataclasses import dataclass
 from fsrs import Card, Rating, ReviewLog, Scheduler
 from sqlmodel import select
 
+from dltui.install import OPTIMIZER_HINT
 from dltui.srs.scheduler import apply_card, save_parameters
 from dltui.store.models import CardState, ReviewLog as ReviewLogRow
 
 MIN_USABLE_REVIEWS = 512  # below this the fsrs optimizer returns its defaults unchanged
 MAX_REVIEWS_PER_CARD = 64  # the optimizer reads at most the first 64 reviews of a card
 OPTIMIZER_MODULES = ("torch", "pandas", "tqdm")
-INSTALL_HINT = (
-    'pip install -c constraints.txt "fsrs[optimizer]==6.3.2"  '
-    "(the constraints file pins torch; unpinned, pip downloads gigabytes of CUDA packages)"
-)
+INSTALL_HINT = OPTIMIZER_HINT  # the optimizer comes with the labs extra
 
 
 class OptimizeError(RuntimeError):
