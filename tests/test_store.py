@@ -28,7 +28,7 @@ def test_fresh_database_is_created_with_pragmas_and_version(tmp_path):
 
 def test_migration_from_older_version_keeps_data_and_leaves_backup(tmp_path):
     path = tmp_path / "tutor.db"
-    old = Store(path)  # version 1
+    old = Store(path, migrations=[])  # version 1
     with old.session() as session:
         session.add(Assessment(topic_id="backpropagation", level=AssessmentLevel.PARTIAL, evidence="kept"))
     old.close()
@@ -52,7 +52,7 @@ def test_migration_from_older_version_keeps_data_and_leaves_backup(tmp_path):
 
 def test_failed_migration_rolls_back_and_names_the_backup(tmp_path):
     path = tmp_path / "tutor.db"
-    Store(path).close()
+    Store(path, migrations=[]).close()  # version 1
 
     def broken(connection):
         connection.execute("ALTER TABLE no_such_table ADD COLUMN x INTEGER")

@@ -2,7 +2,9 @@
 
 Paths: the database defaults to ``data/tutor.db`` in the project folder when run from a checkout,
 else to the per-user data folder; ``--db`` / ``DLTUI_DB`` override it, and the data folder
-(runs, notes, workspace) follows the database unless ``DLTUI_DATA_DIR`` is set.
+(runs, notes, workspace) follows the database unless ``DLTUI_DATA_DIR`` is set. The curriculum
+and the labs are the checkout's own folders, else the copies the installed package carries
+(`dltui.install`); ``DLTUI_CURRICULUM`` / ``DLTUI_LABS`` override them.
 
 Learner settings (review limits, retention, model...) come from ``<data>/settings.toml`` and can
 be overridden by environment variables. The API key is read from the environment only and is
@@ -16,16 +18,9 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+from dltui.install import content_source, project_root
+
 DEFAULT_MODEL = "claude-sonnet-5-5"
-
-
-def project_root() -> Path | None:
-    """The checkout this package runs from, or None when installed from a wheel."""
-    candidate = PACKAGE_DIR.parents[1]  # app/dltui -> project root
-    if (candidate / "curriculum" / "domains.toml").exists() and (candidate / "pyproject.toml").exists():
-        return candidate
-    return None
 
 
 def _default_db() -> Path:
@@ -48,12 +43,15 @@ class Settings:
     reviews_per_day: int = 200
     desired_retention: float = 0.90
     day_starts_at_hour: int = 4  # local time; reviews before this hour count for the previous day
+    session_idle_minutes: int = 30  # a study session ends after this long without activity
     # Tutor
     model: str = DEFAULT_MODEL
     max_tokens: int = 1024
     tutor: str = "auto"  # auto | claude | offline
     # Experiment tracking: log finished lab runs to a local MLflow store (needs dltui[mlflow])
     mlflow: bool = False
+    # Backups: a copy of the database at most once a day at start-up, the newest N kept (0: none)
+    backups_kept: int = 10
     api_base_url: str | None = field(default=None, repr=False)
 
     @property
@@ -88,11 +86,13 @@ TUNABLE = {
     "reviews_per_day": "DLTUI_REVIEWS_PER_DAY",
     "desired_retention": "DLTUI_RETENTION",
     "day_starts_at_hour": "DLTUI_DAY_STARTS_AT",
+    "session_idle_minutes": "DLTUI_SESSION_IDLE_MINUTES",
     "model": "DLTUI_MODEL",
     "max_tokens": "DLTUI_MAX_TOKENS",
     "tutor": "DLTUI_TUTOR",
     "api_base_url": "ANTHROPIC_BASE_URL",
     "mlflow": "DLTUI_MLFLOW",
+    "backups_kept": "DLTUI_BACKUPS_KEPT",
 }
 
 
@@ -105,9 +105,9 @@ def load_settings(db: str | os.PathLike | None = None, env: dict[str, str] | Non
     env = os.environ if env is None else env
     db_path = Path(db or env.get("DLTUI_DB") or _default_db()).expanduser().resolve()
     data_dir = Path(env.get("DLTUI_DATA_DIR") or db_path.parent).expanduser().resolve()
-    root = project_root()
-    curriculum_dir = Path(env.get("DLTUI_CURRICULUM") or (root / "curriculum" if root else PACKAGE_DIR / "curriculum"))
-    labs_dir = Path(env.get("DLTUI_LABS") or (root / "labs" if root else PACKAGE_DIR / "labs"))
+    content = content_source()  # the checkout's own files, or the copies the wheel carries
+    curriculum_dir = Path(env.get("DLTUI_CURRICULUM") or content.curriculum_dir)
+    labs_dir = Path(env.get("DLTUI_LABS") or content.labs_dir)
     settings = Settings(db_path=db_path, data_dir=data_dir, curriculum_dir=curriculum_dir, labs_dir=labs_dir)
 
     values: dict[str, object] = {}
@@ -143,6 +143,10 @@ def _apply(settings: Settings, values: dict[str, object], origin: Path) -> Setti
         raise SettingsError("desired_retention must be between 0.70 and 0.99")
     if not 0 <= result.day_starts_at_hour <= 23:
         raise SettingsError("day_starts_at_hour must be an hour from 0 to 23")
+    if result.session_idle_minutes < 1:
+        raise SettingsError("session_idle_minutes must be at least 1 (minutes without activity that end a session)")
+    if result.backups_kept < 0:
+        raise SettingsError("backups_kept must be 0 (no backups) or more")
     if result.tutor not in ("auto", "claude", "offline"):
         raise SettingsError("tutor must be auto, claude or offline")
     return result

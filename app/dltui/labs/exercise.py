@@ -2,8 +2,9 @@
 
 The template is copied once to ``<data>/workspace/<lab-id>/``; later visits reopen the learner's
 own copy (their work is never overwritten). The grader runs as an ordinary run whose lab id is
-``<lab-id>:exercise`` and whose ``end`` summary says ``{"passed": true|false}``; a pass is
-recorded on the run and as a lab assessment of each of the lab's topics.
+``<lab-id>:exercise`` and whose ``end`` summary says ``{"passed": true|false, "checks": {...}}``;
+a pass is recorded on the run and as lab evidence for the topics its passed checks declare in
+``[exercise.checks]`` (credit rules: srs.mastery).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from dltui.labs.registry import Lab
 from dltui.labs.runner import LabRunner, LabStartError
+from dltui.srs.mastery import EXERCISE_ASSESSOR
 from dltui.store import Store
 from dltui.store.models import Assessment, AssessmentLevel, LabRun
 
@@ -53,10 +55,14 @@ def editor_command(path: Path, env: dict[str, str] | None = None) -> list[str]:
 
 
 def open_in_editor(path: Path) -> int:
-    """Run the learner's editor on ``path`` in this terminal and wait for it to close."""
+    """Run the learner's editor on ``path`` in this terminal and wait for it to close.
+
+    It starts in the workspace folder: an editor's file browser then shows the learner's own
+    files, not dltui's lab folder with the reference solution next to the grader.
+    """
     command = editor_command(path)
     try:
-        return subprocess.run(command, check=False).returncode
+        return subprocess.run(command, check=False, cwd=path.parent).returncode
     except OSError as err:
         raise LabStartError(f"could not start the editor {command[0]!r}: {err.strerror or err}; check $EDITOR") from None
 
@@ -79,19 +85,43 @@ def start_grader(runner: LabRunner, lab: Lab, workspace_dir: Path, session_id: i
     )
 
 
+def credited_topics(lab: Lab, run: LabRun) -> dict[str, list[str]]:
+    """The topics a passed grader run is evidence for, each with the checks that showed it.
+
+    Only the checks the grader reports as passed, and only the topics ``[exercise.checks]``
+    declares for them; a lab that declares none counts its whole pass for its ``topics``.
+    """
+    if lab.exercise is None or not lab.exercise.checks:
+        return {topic: [] for topic in lab.topics}
+    reported = run.final_metrics.get("checks")
+    reported = reported if isinstance(reported, dict) else {}
+    credited: dict[str, list[str]] = {}
+    for check, topics in lab.exercise.checks.items():
+        outcome = reported.get(check)
+        if isinstance(outcome, dict) and outcome.get("passed") is True:
+            for topic in topics:
+                credited.setdefault(topic, []).append(check)
+    return credited
+
+
 def record_exercise_result(store: Store, lab: Lab | None, run: LabRun) -> None:
-    """A passed grader run counts toward mastery: one lab assessment per topic the lab teaches."""
+    """A passed grader run is lab evidence (see srs.mastery) for exactly the topics its checks cover.
+
+    It is stored as an assessment row with assessor "lab" so that the notes can show it, but it
+    never counts as the topic's assessment and never touches a knowledge gap.
+    """
     if lab is None or not run.lab_id.endswith(EXERCISE_SUFFIX) or run.passed is not True:
         return
     with store.session() as session:
-        for topic in lab.topics:
+        for topic, checks in credited_topics(lab, run).items():
             session.add(
                 Assessment(
                     topic_id=topic,
                     level=AssessmentLevel.STRONG,
                     confidence=0.8,
-                    evidence=f"passed the {lab.id} exercise grader (run {run.id})",
-                    assessor="lab",
+                    evidence=f"passed the {lab.id} exercise grader (run {run.id}"
+                    + (f"; checks: {', '.join(checks)})" if checks else ")"),
+                    assessor=EXERCISE_ASSESSOR,
                     session_id=run.session_id,
                 )
             )

@@ -30,8 +30,10 @@ def progress_command(args: argparse.Namespace) -> int:
     print(f"Overall  {bar(progress.overall, 30)} {progress.overall:.0%}")
     for d in progress.domains:
         print(f"  {d.id} {d.title:<32} {bar(d.progress, 16)} {d.progress:4.0%}  {d.mastered}/{d.topics} mastered")
-    retention = f"{progress.retention:.0%}" if progress.retention is not None else "n/a"
-    print(f"Streak {progress.streak_days} day(s) · reviews today {progress.reviews_today} · due {progress.due_today} · retention {retention}")
+    print(
+        f"Streak {progress.streak_days} day(s) · reviews today {progress.reviews_today} · due today {progress.due_today}"
+        f" · retention (30 days) {progress.retention_text}"
+    )
     if progress.open_gaps:
         print("Open gaps:")
         for gap in progress.open_gaps:

@@ -67,10 +67,11 @@ class Progress:
     mastered: list[MasteredTopic]
     open_gaps: list[GapLine]
     resolved_gaps: list[GapLine]
-    reviews_today: int
+    reviews_today: int  # "done today", "due today" and retention as srs.today defines them
     due_today: int
     streak_days: int
     retention: float | None
+    retention_text: str
     heatmap: dict[str, int]
     recent_runs: list[RunLine]
     study_next: list[dict] = field(default_factory=list)
@@ -81,8 +82,6 @@ class Progress:
 
 def learner_progress(context, mastery: dict[str, Mastery] | None = None) -> Progress:
     """Compute the summary (and remember the date each topic was first mastered)."""
-    from dltui.srs.queue import ReviewQueue
-
     mastery = mastery or topic_mastery(context)
     curriculum = context.curriculum
     mastered_on = _record_mastery_dates(context, mastery)
@@ -121,9 +120,10 @@ def learner_progress(context, mastery: dict[str, Mastery] | None = None) -> Prog
         ),
         resolved_gaps=[_gap_line(g) for g in gaps if g.resolved_at is not None],
         reviews_today=stats.reviews_today,
-        due_today=ReviewQueue(context).counts().total,
+        due_today=stats.due_today,
         streak_days=stats.streak_days,
         retention=stats.retention,
+        retention_text=stats.retention_text,
         heatmap={day.isoformat(): count for day, count in sorted(stats.heatmap.items())},
         recent_runs=[
             RunLine(r.id, r.lab_id, r.status.value, r.passed, r.started_at, dict(r.final_metrics)) for r in runs

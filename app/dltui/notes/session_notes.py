@@ -1,16 +1,25 @@
-"""Session notes, written for the learner at the end of every study session.
+"""Session notes, written for the learner whenever a process leaves a study session.
 
-``data/sessions/YYYY-MM-DD/session-notes.md`` holds one section per session of that (local)
+``data/sessions/YYYY-MM-DD/session-notes.md`` holds one section per session begun that (local)
 day, between ``<!-- session N -->`` markers, so writing a session again replaces its own section
-and leaves the others. Everything is read back from the database for the session's time window:
-nothing depends on the UI having kept state.
+and leaves the others. Everything is read back from the database by session id (every event is
+filed under its session when written), so two processes in one session, or a restart, never
+make an answer count twice, and nothing depends on the UI having kept state.
+
+The learner's chat turns are typed when stored (``meta["turn"]``: question, answer, command,
+hint_request; Claude chats: question or message; ``meta["check"]`` the index of the question
+answered, ``meta["topic"]`` its topic). For older rows without a type, a message ending in "?"
+is a question, and an answer is recognised from the offline tutor's state before it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fsrs import Rating
@@ -18,101 +27,166 @@ from sqlmodel import col, select
 
 from dltui.srs.cards import card_content
 from dltui.srs.recommend import study_next
-from dltui.store.models import Assessment, CardState, KnowledgeGap, LabRun, Message, ReviewLog, StudySession
+from dltui.store.models import (
+    Assessment,
+    CardState,
+    Conversation,
+    KnowledgeGap,
+    LabRun,
+    Message,
+    ReviewLog,
+    StudySession,
+)
 from dltui.store.types import utcnow
+from dltui.terminal_text import terminal_safe
+
+COMMANDS = {"hint", "skip", "explain", "quiz", "next", "help"}
+TOPIC_COMMAND = re.compile(r"^/?topic\s+.+$", re.IGNORECASE)
+
+
+@dataclass
+class CheckAnswer:
+    topic_id: str
+    question_index: int
+    prompt: str
+    answer: str  # the answer the verdict is about (the last one given)
+    result: str  # first try | with hint | missed | skipped
+    earlier: list[str] = field(default_factory=list)  # earlier attempts at the same question
 
 
 @dataclass
 class SessionRecord:
-    """What happened between two moments, gathered from the database."""
+    """Everything filed under one study session, gathered from the database."""
 
     session: StudySession
     questions: list[Message]
     first_knowledge: list[tuple[str, str, list[str]]]  # topic, the learner's opener answer, points covered
-    checks: list[tuple[str, str, str]]  # question, the learner's answer, result
+    checks: list[CheckAnswer]
     assessments: list[Assessment]
     reviews: list[tuple[ReviewLog, str, str]]  # log, topic id, card front
     gaps_found: list[KnowledgeGap]
     gaps_resolved: list[KnowledgeGap]
     runs: list[LabRun]
-    topics: list[str]
+    topics: list[str]  # exactly the topics touched, in curriculum order
+
+
+def learner_turn(message: Message) -> str | None:
+    """What a learner's message was: its stored type, or for older rows "question" if it asks one."""
+    turn = (message.meta or {}).get("turn")
+    if isinstance(turn, str):
+        return turn
+    return "question" if message.content.strip().endswith("?") else None
 
 
 def gather(context, session: StudySession) -> SessionRecord:
-    start, end = session.started_at, session.ended_at or utcnow()
-
-    def within(column):
-        return (column >= start) & (column <= end)
-
+    sid = session.id
     with context.store.session() as db:
-        messages = list(db.exec(select(Message).where(within(Message.created_at)).order_by(col(Message.id))))
-        assessments = list(db.exec(select(Assessment).where(within(Assessment.created_at)).order_by(col(Assessment.id))))
-        logs = list(db.exec(select(ReviewLog, CardState).join(CardState).where(within(ReviewLog.reviewed_at)).order_by(col(ReviewLog.id))))
-        gaps_found = list(db.exec(select(KnowledgeGap).where(within(KnowledgeGap.created_at))))
-        gaps_resolved = list(db.exec(select(KnowledgeGap).where(KnowledgeGap.resolved_at != None, within(KnowledgeGap.resolved_at))))  # noqa: E711
-        runs = list(db.exec(select(LabRun).where(within(LabRun.started_at)).order_by(col(LabRun.started_at))))
+        messages = list(db.exec(select(Message).where(Message.session_id == sid).order_by(col(Message.id))))
+        assessments = list(db.exec(select(Assessment).where(Assessment.session_id == sid).order_by(col(Assessment.id))))
+        logs = list(db.exec(select(ReviewLog, CardState).join(CardState).where(ReviewLog.session_id == sid).order_by(col(ReviewLog.id))))
+        gaps_found = list(db.exec(select(KnowledgeGap).where(KnowledgeGap.session_id == sid).order_by(col(KnowledgeGap.id))))
+        gaps_resolved = list(db.exec(select(KnowledgeGap).where(KnowledgeGap.resolved_session_id == sid).order_by(col(KnowledgeGap.id))))
+        runs = list(db.exec(select(LabRun).where(LabRun.session_id == sid).order_by(col(LabRun.started_at))))
+        conversations = {m.conversation_id for m in messages}
+        claude_topics = [
+            c.topic_id for c in db.exec(select(Conversation).where(col(Conversation.id).in_(conversations)))
+            if c.tutor != "offline" and c.topic_id
+        ]
     reviews = []
     for log, card in logs:
         content = card_content(card, context.curriculum)
         reviews.append((log, card.topic_id, content.front if content else card.card_key))
-    first_knowledge, checks = _dialogue(context, messages)
-    topics: list[str] = []
-    for topic_id in [a.topic_id for a in assessments] + [t for _, t, _ in reviews] + [g.topic_id for g in gaps_found] + [
-        t for t, _, _ in first_knowledge
-    ]:
-        if topic_id not in topics:
-            topics.append(topic_id)
-    for run in runs:
-        for topic in context.curriculum.topics.values():
-            if run.lab_id in topic.labs and topic.id not in topics:
-                topics.append(topic.id)
+    first_knowledge, checks, chat_topics = _dialogue(context, messages)
+    touched = (
+        {a.topic_id for a in assessments} | {t for _, t, _ in reviews} | {g.topic_id for g in gaps_found + gaps_resolved}
+        | chat_topics | set(claude_topics)
+    )
     return SessionRecord(
-        session, [m for m in messages if m.role == "user"], first_knowledge, checks, assessments, reviews,
-        gaps_found, gaps_resolved, runs, topics,
+        session=session,
+        questions=[m for m in messages if m.role == "user" and learner_turn(m) == "question"],
+        first_knowledge=first_knowledge,
+        checks=checks,
+        assessments=assessments,
+        reviews=reviews,
+        gaps_found=gaps_found,
+        gaps_resolved=gaps_resolved,
+        runs=runs,
+        topics=[t for t in context.curriculum.topics if t in touched],
     )
 
 
 def _dialogue(context, messages: list[Message]):
-    """The opener answers and check questions with the learner's answers, from the chat."""
-    first_knowledge, checks = [], []
-    by_conversation: dict[int, list[Message]] = {}
+    """Opener answers, each check question with its own answer, and the topics the chat taught."""
+    topics = context.curriculum.topics
+    first_knowledge: list[tuple[str, str, list[str]]] = []
+    checks: dict[tuple[str, int], CheckAnswer] = {}
+    attempts: dict[tuple[str, int], list[str]] = {}
+    taught: set[str] = set()
+    threads: dict[int, list[Message]] = {}
     for message in messages:
-        by_conversation.setdefault(message.conversation_id, []).append(message)
-    for thread in by_conversation.values():
-        for index, message in enumerate(thread):
-            if message.role != "assistant":
-                continue
-            state = message.meta.get("offline") or {}
-            knew = state.get("knew_at_first")
-            if knew and not any(k[1] == knew["answer"] for k in first_knowledge):
-                first_knowledge.append((state.get("topic", ""), knew["answer"], knew.get("covered", [])))
-            question = _last_question(message.content)
-            answer = next((m.content for m in thread[index + 1 :] if m.role == "user"), None)
-            if question and answer and state.get("stage") != "opener":  # openers are shown above
-                checks.append((question, answer, ""))
+        threads.setdefault(message.conversation_id, []).append(message)
+    for thread in threads.values():
+        state: dict = {}  # the offline tutor's state as of the message being read
         for message in thread:
-            for entry in (message.meta.get("offline") or {}).get("answers", {}).values():
-                for position, (question, answer, _) in enumerate(checks):
-                    if answer == entry["answer"]:
-                        checks[position] = (question, answer, entry["result"].replace("_", " "))
-    return first_knowledge, checks
+            if message.role == "assistant":
+                state = (message.meta or {}).get("offline") or state
+                _read_state(topics, state, first_knowledge, checks, taught)
+            elif message.role == "user":
+                key = _answered_check(message, state)
+                if key is not None:
+                    attempts.setdefault(key, []).append(message.content.strip())
+                if isinstance((message.meta or {}).get("topic"), str) and message.meta["topic"] in topics:
+                    taught.add(message.meta["topic"])
+    for key, check in checks.items():
+        check.earlier = [a for a in dict.fromkeys(attempts.get(key, [])) if a != check.answer]
+    order = list(topics)
+    ordered = sorted(checks.values(), key=lambda c: (order.index(c.topic_id) if c.topic_id in topics else len(order), c.question_index))
+    return first_knowledge, ordered, taught
 
 
-def _last_question(text: str) -> str | None:
-    sentences = re.findall(r"[^.!?\n]*\?", text)
-    return sentences[-1].strip(" *") if sentences else None
+def _read_state(topics, state: dict, first_knowledge, checks, taught) -> None:
+    topic = topics.get(state.get("topic") or "")
+    if topic is None:
+        return
+    if state.get("stage") != "choose":
+        taught.add(topic.id)
+    knew = state.get("knew_at_first")
+    if knew and not any(k[0] == topic.id and k[1] == knew["answer"] for k in first_knowledge):
+        first_knowledge.append((topic.id, knew["answer"], knew.get("covered", [])))
+    index = {q.id: i for i, q in enumerate(topic.questions)}
+    for question_id, entry in (state.get("answers") or {}).items():
+        if question_id in index:
+            checks[(topic.id, index[question_id])] = CheckAnswer(
+                topic.id, index[question_id], entry["prompt"], entry["answer"].strip(), entry["result"].replace("_", " ")
+            )
+
+
+def _answered_check(message: Message, state: dict) -> tuple[str, int] | None:
+    """Which check question this learner message answered, if it answered one."""
+    meta = message.meta or {}
+    if "turn" in meta:
+        if meta["turn"] == "answer" and isinstance(meta.get("check"), int) and isinstance(meta.get("topic"), str):
+            return meta["topic"], meta["check"]
+        return None
+    text = message.content.strip()
+    if state.get("stage") != "check" or text.lower().strip(" .!") in COMMANDS or TOPIC_COMMAND.match(text):
+        return None
+    try:
+        return state["topic"], state["checks"][state["position"]]
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 def render(context, record: SessionRecord) -> str:
     session = record.session
     local_start = session.started_at.astimezone()
-    end = (session.ended_at or utcnow()).astimezone()
-    title = context.curriculum.topics
+    end = (session.ended_at or session.last_seen_at or utcnow()).astimezone()
+    title = {t.id: t.title for t in context.curriculum.topics.values()}
     lines = [
         f"<!-- session {session.id} -->",
         f"## Session {session.id}: {local_start:%H:%M}–{end:%H:%M} ({session.entry})",
         "",
-        "**Topics studied:** " + (", ".join(title[t].title for t in record.topics if t in title) or "none"),
+        "**Topics studied:** " + (", ".join(title[t] for t in record.topics) or "none"),
         "",
     ]
 
@@ -120,18 +194,13 @@ def render(context, record: SessionRecord) -> str:
         if rows:
             lines.extend([f"### {heading}", "", *rows, ""])
 
-    answers = {a for _, a, _ in record.first_knowledge} | {a for _, a, _ in record.checks}
-    section("Your questions", [f"> {m.content}" for m in record.questions if m.content not in answers])
+    section("Your questions", [f"> {m.content.strip()}" for m in record.questions])
     section(
         "What you knew at first",
-        [f"- {title[t].title if t in title else t}: “{a}”" + (f" (covered: {'; '.join(c)})" if c else "") for t, a, c in record.first_knowledge],
+        [f"- {title.get(t, t)}: “{a}”" + (f" (covered: {'; '.join(c)})" if c else "") for t, a, c in record.first_knowledge],
     )
-    section("Check questions", [f"- **{q}** — you said: “{a}”" + (f" ({r})" if r else "") for q, a, r in record.checks])
-    section(
-        "Assessments",
-        [f"- {title[a.topic_id].title if a.topic_id in title else a.topic_id}: {a.level.value.replace('_', ' ')} "
-         f"(confidence {a.confidence:.0%}, {a.assessor}) — {a.evidence}" for a in record.assessments],
-    )
+    section("Check questions", [_check_line(c) for c in record.checks])
+    section("Assessments", [_assessment_line(a, title) for a in record.assessments])
     section("Cards reviewed", [f"- {Rating(log.rating).name} · {front} ({topic})" for log, topic, front in record.reviews])
     section("Gaps found", [f"- [{g.severity.value}] {g.topic_id}: {g.description}" for g in record.gaps_found])
     section("Gaps resolved", [f"- {g.topic_id}: {g.description} — {g.resolution}" for g in record.gaps_resolved])
@@ -141,8 +210,23 @@ def render(context, record: SessionRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _check_line(check: CheckAnswer) -> str:
+    earlier = f"; first you said “{check.earlier[0]}”" if check.earlier else ""
+    return f"- **{check.prompt}** — you said: “{check.answer}” ({check.result}{earlier})"
+
+
+def _assessment_line(assessment: Assessment, title: dict[str, str]) -> str:
+    name = title.get(assessment.topic_id, assessment.topic_id)
+    if assessment.assessor == "lab":  # exercise credit, not a judgement of the learner (see srs.mastery)
+        return f"- {name}: exercise check passed — {assessment.evidence}"
+    return (
+        f"- {name}: {assessment.level.value.replace('_', ' ')} "
+        f"(confidence {assessment.confidence:.0%}, {assessment.assessor}) — {assessment.evidence}"
+    )
+
+
 def _metrics(run: LabRun) -> str:
-    shown = [f"{k} {v:.4g}" for k, v in run.final_metrics.items() if isinstance(v, (int, float))][:4]
+    shown = [f"{k} {v:.4g}" for k, v in run.final_metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)][:4]
     return f" ({', '.join(shown)})" if shown else ""
 
 
@@ -151,19 +235,33 @@ def notes_path(context, session: StudySession) -> Path:
     return context.settings.sessions_dir / day / "session-notes.md"
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Two processes of one session may write the day's file at once: they take turns."""
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def write_session_notes(context, session: StudySession) -> Path:
     """Write (or rewrite) this session's section of the day's notes file."""
     path = notes_path(context, session)
     path.parent.mkdir(parents=True, exist_ok=True)
-    section = render(context, gather(context, session))
-    existing = path.read_text(encoding="utf-8") if path.exists() else f"# Study notes — {path.parent.name}\n\n"
+    section = terminal_safe(render(context, gather(context, session)))  # quotes the model and labs
     pattern = re.compile(rf"<!-- session {session.id} -->.*?<!-- /session {session.id} -->\n", re.DOTALL)
-    text = pattern.sub(lambda _: section, existing) if pattern.search(existing) else existing + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    with _locked(path):
+        existing = path.read_text(encoding="utf-8") if path.exists() else f"# Study notes — {path.parent.name}\n\n"
+        text = pattern.sub(lambda _: section, existing) if pattern.search(existing) else existing + section + "\n"
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)  # a reader never sees half a file
     return path
 
 
-def sessions_between(context, start: datetime | None = None) -> list[StudySession]:
+def sessions_between(context, start=None) -> list[StudySession]:
     with context.store.session() as db:
         query = select(StudySession).order_by(col(StudySession.started_at))
         if start is not None:

@@ -23,7 +23,7 @@ def render_tracker(context, progress: Progress) -> str:
         f"Overall progress (weighted by domain): **{progress.overall:.0%}**  `{bar(progress.overall, 30)}`",
         "",
         f"Streak: {progress.streak_days} day(s) · reviews today: {progress.reviews_today} · due today: "
-        f"{progress.due_today} · retention (30 days): " + (f"{progress.retention:.0%}" if progress.retention is not None else "n/a"),
+        f"{progress.due_today} · retention (30 days): {progress.retention_text}",
         "",
         "## Domains",
         "",

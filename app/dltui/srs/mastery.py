@@ -1,14 +1,28 @@
 """How well each topic is known: the one measure of mastery the whole app uses.
 
-Three kinds of evidence, blended:
-- memory (weight 0.60): per active card, fsrs's current retrievability times how settled the
-  memory is (stability / 21 days, capped at 1: Anki calls a card "mature" at 21 days); a card
-  never reviewed scores 0. Forgetting lowers it day by day, as it should.
-- the latest assessment of the topic (0.25) by the tutor or a quiz: strong 1, partial 0.5,
-  needs work 0.1. Left out of the blend until there is one, so reviews alone can reach mastery.
-- a passed lab (0.15), only for topics that have labs.
+Credit rules (the one place they are written down): what each kind of evidence counts for.
 
-The result is a fraction in [0, 1] by construction (a weighted mean of values in [0, 1]).
+- **A review** (an answer to a card, in the review queue or in a quiz) updates that card's
+  memory through fsrs. Memory (weight 0.60) is, per active card, the current retrievability times
+  how settled the memory is (stability / 21 days, capped at 1: Anki calls a card "mature" at 21
+  days); a card never reviewed scores 0, and forgetting lowers it day by day, as it should.
+- **A quiz** (`srs.quiz`): its answers are reviews, and its score (from 3 answers) is an
+  assessment of the topic by "quiz": 80% recalled strong, 50% partial, else needs work.
+- **A tutor assessment** (Claude or the offline tutor, through the record_assessment tool) is an
+  assessment of the topic. The latest assessment by a tutor or a quiz is the topic's assessment
+  (weight 0.25: strong 1, partial 0.5, needs work 0.1), left out of the blend until there is one,
+  so reviews alone can reach mastery. A newer one replaces it; nothing else does.
+- **An exercise pass** (`labs.exercise`) is lab evidence (weight 0.15) for exactly the topics its
+  passed grader checks declare in the lab's ``[exercise.checks]`` (a lab that declares none: its
+  ``topics``). It is kept as an assessment row by "lab" for the record, but it is never the
+  topic's assessment, so it cannot override a tutor's or a quiz's verdict, older or newer.
+- **A lab run that reaches its target** is lab evidence for the topics whose curriculum entry
+  lists that lab; a topic with labs and no passed run counts the lab share as 0.
+- **Knowledge gaps** are not evidence: no review, quiz or pass resolves one (only the tutor's
+  resolve_gap tool does). Open gaps raise a topic in "study next" (`srs.recommend`).
+
+The result is a fraction in [0, 1] by construction (a weighted mean of values in [0, 1]); a topic
+is mastered at 80%.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from dltui.store.models import Assessment, AssessmentLevel, CardState, LabRun
 MATURE_STABILITY_DAYS = 21.0
 MASTERED_AT = 0.80
 WEIGHTS = {"memory": 0.60, "assessment": 0.25, "lab": 0.15}
+EXERCISE_ASSESSOR = "lab"  # the assessor of exercise-pass rows (labs.exercise)
 ASSESSMENT_VALUE = {AssessmentLevel.STRONG: 1.0, AssessmentLevel.PARTIAL: 0.5, AssessmentLevel.NEEDS_WORK: 0.1}
 
 
@@ -78,16 +93,24 @@ def topic_mastery(
         for topic_id, state, stability, last_review in session.exec(card_query):
             if topic_id in cards:
                 cards[topic_id].append((state, stability, last_review))
-        assessment_query = select(Assessment.topic_id, Assessment.level).order_by(Assessment.created_at, Assessment.id)
+        assessment_query = select(Assessment.topic_id, Assessment.level, Assessment.assessor).order_by(
+            Assessment.created_at, Assessment.id
+        )
         if topics is not None:
             assessment_query = assessment_query.where(Assessment.topic_id.in_(wanted))
-        for topic_id, level in session.exec(assessment_query):
-            latest[topic_id] = AssessmentLevel(level)
+        exercise_credit: set[str] = set()
+        for topic_id, level, assessor in session.exec(assessment_query):
+            if assessor == EXERCISE_ASSESSOR:
+                exercise_credit.add(topic_id)  # lab evidence, never the topic's assessment
+            else:
+                latest[topic_id] = AssessmentLevel(level)
         passed_labs = set(session.exec(select(LabRun.lab_id).where(LabRun.passed == True)).all())  # noqa: E712
     result = {}
     for topic_id in wanted:
         topic = context.curriculum.topics[topic_id]
         lab_passed = any(lab in passed_labs for lab in topic.labs) if topic.labs else None
+        if topic_id in exercise_credit:
+            lab_passed = True
         result[topic_id] = _blend(topic_id, cards[topic_id], latest.get(topic_id), lab_passed, scheduler, now)
     return result
 

@@ -24,11 +24,11 @@ def bar(fraction: float, width: int = 20) -> str:
 
 
 def summary_line(stats: ReviewStats) -> str:
-    retention = f"{stats.retention:.0%} of {stats.retention_reviews}" if stats.retention is not None else "no reviews yet"
+    """Done today, due today and retention as srs.today defines them, and the streak."""
     days = "day" if stats.streak_days == 1 else "days"
     return (
-        f"Today: {stats.reviews_today} answers · streak {stats.streak_days} {days} · "
-        f"retention (30 d): {retention}"
+        f"Today: {stats.reviews_today} answers · due today {stats.due_today} · streak {stats.streak_days} {days} · "
+        f"retention (30 d): {stats.retention_text}"
     )
 
 
@@ -36,7 +36,7 @@ def forecast_lines(stats: ReviewStats) -> list[str]:
     week = sum(stats.forecast[:7])
     return [
         f"Due, next {len(stats.forecast)} days: {sparkline(stats.forecast)}",
-        f"  today {stats.forecast[0]} · tomorrow {stats.forecast[1] if len(stats.forecast) > 1 else 0}"
+        f"  cards seen before, due: today {stats.forecast[0]} · tomorrow {stats.forecast[1] if len(stats.forecast) > 1 else 0}"
         f" · 7 days {week} · {len(stats.forecast)} days {sum(stats.forecast)}",
     ]
 

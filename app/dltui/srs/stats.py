@@ -9,16 +9,15 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from fsrs import State
 from sqlalchemy import func
 from sqlmodel import select
 
 from dltui.srs.days import StudyClock
 from dltui.srs.mastery import topic_mastery
 from dltui.srs.scheduler import NEW
+from dltui.srs.today import retention_label, today_counts
 from dltui.store.models import CardState, ReviewLog
 
-RETENTION_DAYS = 30
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 26 * 7
 
@@ -26,16 +25,18 @@ HEATMAP_DAYS = 26 * 7
 @dataclass(frozen=True)
 class ReviewStats:
     today: date
-    reviews_today: int
+    reviews_today: int  # "done today" (srs.today)
     streak_days: int  # consecutive study days with a review, ending today (or yesterday)
-    retention: float | None  # share of due review-state cards recalled, last 30 days
+    retention: float | None  # srs.today's retention (30 days)
     retention_reviews: int  # how many answers that share is based on
-    forecast: list[int]  # cards due per day: [0] is today (overdue included), then the next days
+    forecast: list[int]  # cards already seen due per day: [0] is today's (srs.today), then the next days
     heatmap: dict[date, int]  # answers per study day, last 26 weeks (days without any left out)
     domain_mastery: dict[str, float]  # mean topic mastery per domain, 0..1
     cards_total: int
     cards_new: int
     cards_suspended: int
+    due_today: int = 0  # srs.today's "due today" (new cards included)
+    retention_text: str = ""  # srs.today.retention_label
 
 
 def review_stats(context, clock: StudyClock | None = None) -> ReviewStats:
@@ -49,14 +50,6 @@ def review_stats(context, clock: StudyClock | None = None) -> ReviewStats:
         while streak >= window:  # a streak longer than the heatmap: look further back
             window *= 2
             streak = _streak(_answers_per_day(session, clock, day.date, window), day.date)
-        state_before = func.json_extract(ReviewLog.state_before, "$.state")
-        retention_rows = session.exec(
-            select(ReviewLog.rating).where(
-                ReviewLog.reviewed_at >= clock.start_of(day.date - timedelta(days=RETENTION_DAYS - 1)),
-                ReviewLog.mode == "review",
-                state_before == int(State.Review),
-            )
-        ).all()
         forecast = [0] * FORECAST_DAYS
         horizon = clock.start_of(day.date + timedelta(days=FORECAST_DAYS))
         due_rows = session.exec(
@@ -76,7 +69,8 @@ def review_stats(context, clock: StudyClock | None = None) -> ReviewStats:
                 func.count(CardState.id).filter(CardState.suspended == True),  # noqa: E712
             ).where(CardState.retired == False)  # noqa: E712
         ).one()
-    recalled = sum(1 for rating in retention_rows if rating > 1)
+    numbers = today_counts(context, clock)  # done/due today and retention: one definition (srs.today)
+    forecast[0] = numbers.learning + numbers.reviews
     mastery = topic_mastery(context, now=now)
     domain_mastery = {}
     for domain_id in context.curriculum.domains:
@@ -84,16 +78,18 @@ def review_stats(context, clock: StudyClock | None = None) -> ReviewStats:
         domain_mastery[domain_id] = sum(fractions) / len(fractions) if fractions else 0.0
     return ReviewStats(
         today=day.date,
-        reviews_today=heatmap.get(day.date, 0),
+        reviews_today=numbers.done,
         streak_days=streak,
-        retention=recalled / len(retention_rows) if retention_rows else None,
-        retention_reviews=len(retention_rows),
+        retention=numbers.retention,
+        retention_reviews=numbers.retention_answers,
         forecast=forecast,
         heatmap=heatmap,
         domain_mastery=domain_mastery,
         cards_total=counts[0] or 0,
         cards_new=counts[1] or 0,
         cards_suspended=counts[2] or 0,
+        due_today=numbers.due,
+        retention_text=retention_label(numbers),
     )
 
 

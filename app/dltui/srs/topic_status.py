@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from dltui.srs.mastery import Mastery, topic_mastery
-from dltui.srs.recommend import prerequisite_weaknesses
+from dltui.srs.recommend import waiting_on
 from dltui.store.models import CardState
 from dltui.store.types import utcnow
 
@@ -18,7 +18,7 @@ from dltui.store.types import utcnow
 class TopicStatus:
     mastery: Mastery
     due: int  # reviewed cards whose next review is due now
-    waiting_on: list[str]  # why its prerequisites are not in place yet (empty: ready)
+    waiting_on: list[str]  # why its prerequisites are not in place yet (empty: ready; srs.recommend)
 
     @property
     def ready(self) -> bool:
@@ -41,8 +41,9 @@ def topic_statuses(context, now: datetime | None = None, mastery: dict[str, Mast
                 .group_by(CardState.topic_id)
             ).all()
         )
+    waiting = waiting_on(context.curriculum, mastery)  # the same rule study_next uses
     return {
-        topic.id: TopicStatus(mastery[topic.id], due.get(topic.id, 0), prerequisite_weaknesses(context.curriculum, topic, mastery))
+        topic.id: TopicStatus(mastery[topic.id], due.get(topic.id, 0), waiting.get(topic.id, []))
         for topic in context.curriculum.topics.values()
         if topic.id in mastery
     }

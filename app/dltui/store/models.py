@@ -118,6 +118,7 @@ class KnowledgeGap(SQLModel, table=True):
     resolved_at: Optional[datetime] = _when(default=None)
     resolution: Optional[str] = None
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
+    resolved_session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
 
 
 class Conversation(SQLModel, table=True):
@@ -137,6 +138,7 @@ class Message(SQLModel, table=True):
     status: str = "complete"  # complete | partial (stopped or failed mid-stream) | error
     meta: dict = _json(default_factory=dict)  # tool calls, model, token usage
     created_at: datetime = _when(default_factory=utcnow)
+    session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
 
 
 class LabRun(SQLModel, table=True):
@@ -156,8 +158,12 @@ class LabRun(SQLModel, table=True):
 
 
 class StudySession(SQLModel, table=True):
+    """A stretch of study that may span restarts and processes; it ends after an idle gap."""
+
     id: Optional[int] = Field(default=None, primary_key=True)
     started_at: datetime = _when(default_factory=utcnow)
-    ended_at: Optional[datetime] = _when(default=None)
-    entry: str = "tui"  # tui | review | lab | chat
+    ended_at: Optional[datetime] = _when(default=None)  # set once an idle gap has closed it
+    entry: str = "tui"  # tui | review | lab | chat: where it began
     notes_path: Optional[str] = None
+    last_seen_at: Optional[datetime] = _when(default=None)  # a process joined or left it
+    runs_running_in_notes: int = 0  # runs its notes showed as still running (rewritten once they end)

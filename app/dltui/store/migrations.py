@@ -1,0 +1,55 @@
+"""The schema's upgrades, one function per version (registered, in order, in `store.database`).
+
+Each takes a sqlite3 connection inside the migration's transaction. They add what is missing
+rather than assume it is absent: a file created by a development build may already have it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Tables whose rows belong to a study session, with the moment each row happened.
+SESSION_EVENTS = {
+    "message": "created_at",
+    "reviewlog": "reviewed_at",
+    "assessment": "created_at",
+    "knowledgegap": "created_at",
+    "labrun": "started_at",
+}
+
+
+def _add_column(connection: sqlite3.Connection, table: str, column: str, declaration: str) -> None:
+    present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+    if column not in present:
+        connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def link_events_to_sessions(connection: sqlite3.Connection) -> None:
+    """Version 2: every event names its study session, and sessions know when they were last used.
+
+    Rows written before this version are filed under the session whose time window holds them
+    (the only evidence there is); from now on each event is stamped with its session when written.
+    """
+    session_ref = "INTEGER REFERENCES studysession (id)"
+    _add_column(connection, "message", "session_id", session_ref)
+    _add_column(connection, "knowledgegap", "resolved_session_id", session_ref)
+    _add_column(connection, "studysession", "last_seen_at", "DATETIME")
+    _add_column(connection, "studysession", "runs_running_in_notes", "INTEGER NOT NULL DEFAULT 0")
+    for table, moment in SESSION_EVENTS.items():
+        _add_column(connection, table, "session_id", session_ref)
+        connection.execute(
+            f"""UPDATE {table} SET session_id = (
+                    SELECT s.id FROM studysession s
+                    WHERE s.started_at <= {table}.{moment} AND (s.ended_at IS NULL OR {table}.{moment} <= s.ended_at)
+                    ORDER BY s.started_at DESC LIMIT 1)
+                WHERE session_id IS NULL"""
+        )
+    connection.execute(
+        """UPDATE knowledgegap SET resolved_session_id = (
+               SELECT s.id FROM studysession s
+               WHERE s.started_at <= knowledgegap.resolved_at
+                 AND (s.ended_at IS NULL OR knowledgegap.resolved_at <= s.ended_at)
+               ORDER BY s.started_at DESC LIMIT 1)
+           WHERE resolved_at IS NOT NULL AND resolved_session_id IS NULL"""
+    )
+    connection.execute("UPDATE studysession SET last_seen_at = coalesce(ended_at, started_at) WHERE last_seen_at IS NULL")
