@@ -8,6 +8,7 @@ from functools import cached_property
 from dltui.curriculum import Curriculum, Problem, load_curriculum
 from dltui.settings import Settings, load_settings
 from dltui.store import Store
+from dltui.tutor.activity import LearnerActivity
 
 
 @dataclass
@@ -17,6 +18,7 @@ class StudyContext:
     curriculum: Curriculum
     curriculum_problems: list[Problem] = field(default_factory=list)
     session_id: int | None = None  # the study session in progress, if any
+    activity: LearnerActivity | None = None  # what the learner is doing now, set by the UI, read by the tutor
 
     @classmethod
     def open(cls, db: str | None = None, settings: Settings | None = None) -> "StudyContext":
