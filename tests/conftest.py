@@ -48,3 +48,24 @@ def no_leftover_labs(settings):
         process = LabProcess.from_pid_file(pid_file.parent)
         if process is not None and process.alive():
             process.signal(signal.SIGKILL)
+
+
+@pytest.fixture
+def learner_env() -> dict[str, str]:
+    """The learner's environment: empty (offline tutor, defaults). Tests add what they need."""
+    return {}
+
+
+@pytest.fixture
+def learner(tmp_path, learner_env, monkeypatch):
+    """A new learner: a fresh database file, the bundled curriculum, no API key."""
+    from dltui.context import StudyContext
+    from dltui.settings import load_settings
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    for name, value in learner_env.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(tmp_path / "data" / "tutor.db", env=learner_env)
+    context = StudyContext.open(settings=settings)
+    yield context
+    context.close()

@@ -16,6 +16,7 @@ from dltui.labs import records
 from dltui.labs.process import LabProcess
 from dltui.store.models import RunStatus
 from dltui.ui.app import DltuiApp
+from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_form import LabForm
 from dltui.ui.lab_plot import LossPlot
 from dltui.ui.labs import LabsPane
@@ -92,6 +93,8 @@ async def test_a_run_started_from_the_form_streams_points_into_the_plot(lab_sett
         assert "running" in text_of(app, "#run-title") and "ETA" in text_of(app, "#run-eta")
         assert "steady: starting" in text_of(app, "#run-output")
         await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmStop))  # asks first
+        await pilot.press("y")
         await wait_for(pilot, lambda: run.id not in pane.runner.running)
         assert records.get_run(context.store, run.id).status is RunStatus.CANCELLED
     context.close()
@@ -120,6 +123,8 @@ async def test_a_new_tui_reattaches_to_a_run_the_old_one_left_running(lab_settin
         await wait_for(pilot, lambda: plot.drawn_until["train/loss"] > seen + 2)  # still plotting live
         app.query_one("#run-list", OptionList).focus()
         await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmStop))
+        await pilot.press("enter")
         await wait_for(pilot, lambda: run.id not in pane.runner.running)
         await wait_for(pilot, lambda: "cancelled" in text_of(app, "#run-title"))
     row = records.get_run(second.store, run.id)

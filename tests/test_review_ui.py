@@ -62,7 +62,7 @@ async def test_a_review_session_from_the_keyboard(context):
         # Multiple choice, wrong: proposes Again; Enter accepts it.
         await pilot.press("a")
         text = screen_text(app)
-        assert "not quite: you answered a" in text and "Enter: accept" in text and "(c) c" in text
+        assert "not quite: you answered a" in text and "Enter: Again" in text and "(c) c" in text
         await pilot.press("enter")
         wrong = logs(context)[-1]
         assert (wrong.rating, wrong.answer_given, wrong.auto_graded) == (1, "a", True)
@@ -172,7 +172,7 @@ async def test_another_area_starts_a_quiz(context):
         assert (assessment.topic_id, assessment.level.value, assessment.assessor) == ("gamma", "strong", "quiz")
         assert {log.mode for log in logs(context)} == {"quiz"}
         await pilot.press("r")
-        assert "Review · learning" in screen_text(app) and "What is alpha?" in screen_text(app)
+        assert "Review · due today" in screen_text(app) and "What is alpha?" in screen_text(app)
 
 
 async def test_standalone_quiz_and_layout_at_80x24(context):

@@ -7,7 +7,7 @@ from fsrs import Card, Rating, Scheduler, State
 from sqlmodel import select
 
 from dltui.srs import ReviewQueue, StudyClock, sync_cards
-from dltui.srs.scheduler import card_from_row, interval_label, preview_intervals, restore_row, snapshot_row
+from dltui.srs.scheduler import card_from_row, interval_label, preview_intervals, restore_row, review, snapshot_row
 from dltui.store.models import CardState, ReviewLog
 from srs_support import FakeNow, open_context
 
@@ -101,7 +101,10 @@ def test_preview_shows_what_each_rating_gives_without_changing_the_card():
     intervals = preview_intervals(scheduler, card, START)
     steady = Scheduler(enable_fuzzing=False)
     for rating in Rating:
-        assert intervals[rating] == steady.review_card(card, rating, START)[0].due - START
+        # Fuzz included, and the same fuzz the answer will get: shown is given.
+        assert intervals[rating] == review(scheduler, card, rating, START).due - START
+        unfuzzed = steady.review_card(card, rating, START)[0].due - START
+        assert abs(intervals[rating] - unfuzzed) <= max(timedelta(days=1), unfuzzed * 0.1)
     assert card.to_dict() == before
     assert intervals[Rating.Again] < intervals[Rating.Hard] < intervals[Rating.Good] < intervals[Rating.Easy]
 

@@ -40,10 +40,12 @@ async def test_offline_tutor_teaches_one_topic_end_to_end(context):
     reply, _ = await say(chat, "W is 300 by 10, b is 10 and broadcast over the batch, output is 64 by 10")
     assert reply.text.startswith("Yes") and second_check.prompt in reply.text
 
-    # wrong, a hint, wrong again: the key points are shown and a gap is logged
+    # wrong: a hint; wrong again: explained another way; a third time: the key points and a gap
     reply, tools = await say(chat, "because of the learning rate")
     assert "Hint:" in reply.text and second_check.hint in reply.text and tools == []
     reply, tools = await say(chat, "still no idea")
+    assert "another way" in reply.text and second_check.prompt in reply.text and tools == []
+    reply, tools = await say(chat, "no idea at all")
     for point in second_check.key_points:
         assert point in reply.text
     assert tools[0].startswith("⚑ gap in Linear algebra")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +19,8 @@ COMMAND_MODULES = [
     "dltui.labs.commands",
     "dltui.notes.commands",
     "dltui.labs.data",
+    "dltui.tutor.eval_commands",
+    "dltui.store.commands",
 ]
 
 
@@ -40,9 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 def run_app(args: argparse.Namespace) -> int:
     """Open the full-screen app."""
     from dltui.context import StudyContext
+    from dltui.store.backups import daily_backup
     from dltui.ui.app import DltuiApp
 
     context = StudyContext.open(args.db)
+    daily_backup(context.settings.db_path, context.settings.backups_kept)  # like Anki: once a day
     try:
         DltuiApp(context, start_area=args.area).run()
     finally:
@@ -57,7 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", run_app)
     try:
-        return handler(args) or 0
+        status = handler(args) or 0
+        sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
+        return status
+    except BrokenPipeError:
+        # The reader left early (`dltui review stats | head`): stop quietly, as other command-line
+        # tools do. Python flushes stdout again at exit, so point it at devnull first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except (SettingsError, DatabaseError) as err:
         print(f"dltui: {err}", file=sys.stderr)
         return 2

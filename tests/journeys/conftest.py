@@ -2,6 +2,7 @@
 
 Nothing is focused by hand: keys go wherever the app put the focus. Each journey runs at the two
 sizes learners use (80x24 on a laptop over SSH, 120x40 on a big terminal) unless it pins one.
+The `learner` fixture (a fresh database, the bundled curriculum, no API key) is in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -9,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual import events
 from textual.app import App
-
-from dltui.context import StudyContext
-from dltui.settings import load_settings
+from textual.keys import _character_to_key
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -40,31 +40,17 @@ async def wait_for_text(pilot, text: str, timeout: float = 10.0) -> str:
 
 
 async def type_text(pilot, text: str) -> None:
-    """Type like a person: one key per character (space and ? included)."""
-    keys = []
+    """Type like a person at a terminal: one key event per character (space and ? included),
+    delivered in one burst as the terminal delivers fast typing or a paste, then wait for the
+    app to take them all in. (Pilot.press waits for idle after every key: ~60 ms a character.)"""
+    app = pilot.app
     for char in text:
-        keys.append({" ": "space", "?": "question_mark"}.get(char, char))
-    await pilot.press(*keys)
+        key = events.Key(_character_to_key(char), char)
+        key.set_sender(app)
+        app._driver.send_message(key)
+    await pilot.pause()
 
 
 @pytest.fixture(params=SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def size(request) -> tuple[int, int]:
     return request.param
-
-
-@pytest.fixture
-def learner_env() -> dict[str, str]:
-    """The learner's environment: empty (offline tutor, defaults). Tests add what they need."""
-    return {}
-
-
-@pytest.fixture
-def learner(tmp_path, learner_env, monkeypatch) -> StudyContext:
-    """A new learner: a fresh database file, the bundled curriculum, no API key."""
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    for name, value in learner_env.items():
-        monkeypatch.setenv(name, value)
-    settings = load_settings(tmp_path / "data" / "tutor.db", env=learner_env)
-    context = StudyContext.open(settings=settings)
-    yield context
-    context.close()

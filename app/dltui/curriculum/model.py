@@ -132,8 +132,13 @@ class Curriculum:
         """Topics that list this one as a prerequisite (what it unlocks)."""
         return [t for t in self.topics.values() if topic_id in t.prerequisites]
 
+    def topic_by_id_or_code(self, text: str) -> Topic | None:
+        """The topic whose id or code ("B5") is exactly ``text`` (any case): for tools, never fuzzy."""
+        needle = text.strip().lower()
+        return next((t for t in self.topics.values() if needle in (t.id.lower(), t.code.lower())), None)
+
     def find_topic(self, text: str) -> Topic | None:
-        """Look a topic up by id, code ("B5") or title, case-insensitively."""
+        """Look a topic up by id, code ("B5") or title, case-insensitively (what a person types)."""
         needle = text.strip().lower()
         for topic in self.topics.values():
             if needle in (topic.id.lower(), topic.code.lower(), topic.title.lower()):

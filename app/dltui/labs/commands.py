@@ -15,6 +15,7 @@ next to it, for example:
     title = "My own MNIST script"
     command = ["{python}", "train.py"]     # run in this folder; {python} is dltui's Python
     target = { metric = "test/acc", min = 0.98 }
+    requires = ["torch"]                   # modules it imports; marked when this install lacks them
     [params.lr]
     type = "float"                         # int | float | str | bool | choice
     default = 0.01
@@ -111,6 +112,8 @@ def list_command(args: argparse.Namespace) -> int:
         print(f"{lab.id:<18} {lab.title}  ({kind}){origin}")
         if lab.params:
             print(" " * 19 + "  ".join(f"{p.name}={p.as_text(p.default)}" for p in lab.params.values()))
+        if lab.unavailable:
+            print(" " * 19 + lab.unavailable)
     for problem in registry.problems:
         print(f"problem: {problem}")
     if not registry.labs:
@@ -138,6 +141,8 @@ def run_command(args: argparse.Namespace) -> int:
         lab = runner.registry.get(args.lab)
         params = _parse_pairs(args.param)
         device = "cpu" if args.cpu else None
+        if lab.unavailable:  # before any talk of GPUs: it cannot run at all here
+            return _fail(lab.unavailable)
         if lab.wants_gpu and not args.cpu and query_gpus() is None:
             print(f"{lab.id} wants a GPU and none was found (no working nvidia-smi): running it on the CPU, slower.")
             device = "cpu"
@@ -165,6 +170,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def runs_command(args: argparse.Namespace) -> int:
     from dltui.labs import records
+    from dltui.labs.attach import readable_metrics
     from dltui.labs.monitor import format_duration, headline_metrics
 
     runner = _open(args)
@@ -175,7 +181,7 @@ def runs_command(args: argparse.Namespace) -> int:
         end = run.ended_at
         took = format_duration((end - run.started_at).total_seconds()) if end else "running"
         verdict = {True: "passed", False: "not passed", None: ""}[run.passed]
-        metrics = "  ".join(f"{k} {v}" for k, v in headline_metrics(run.final_metrics, 3))
+        metrics = "  ".join(f"{k} {v}" for k, v in headline_metrics(readable_metrics(run.final_metrics), 3))
         when = run.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
         print(f"{run.id:<42} {run.status.value:<9} {when}  {took:>8}  {verdict:<10} {metrics}".rstrip())
     return 0

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from dltui.srs.days import as_utc
-from dltui.srs.scheduler import apply_card, card_from_row, restore_row, scheduler_for, snapshot_row
+from dltui.srs.scheduler import apply_card, card_from_row, restore_row, review, scheduler_for, snapshot_row
 from dltui.store import utcnow
 from dltui.store.models import CardState, ReviewLog
 
@@ -70,7 +70,7 @@ def record_answer(
         if row is None:
             raise AnswerError(f"no card with id {card_id}")
         before = snapshot_row(row)
-        card, _ = scheduler.review_card(card_from_row(row, now), rating, now, duration_ms)
+        card = review(scheduler, card_from_row(row, now), rating, now, duration_ms)
         apply_card(row, card)
         row.reps += 1
         if rating is Rating.Again and before["state"] == int(State.Review):

@@ -40,13 +40,20 @@ def _open(args: argparse.Namespace):
 def _run_app(context, quiz_topic: str | None = None) -> None:
     """The review screen alone, as one study session (notes are written when it closes)."""
     from dltui.notes.sessions import begin_session, close_session
+    from dltui.store.backups import daily_backup
     from dltui.ui.review_app import ReviewApp
 
+    from dltui.srs.summary import session_summary
+
+    daily_backup(context.settings.db_path, context.settings.backups_kept)  # as the full app does
     begin_session(context, "review")
+    app = ReviewApp(context, quiz_topic=quiz_topic)
     try:
-        ReviewApp(context, quiz_topic=quiz_topic).run()
+        app.run()
     finally:
         close_session(context)
+    summary = session_summary(context, app.answered_log_ids)
+    print("\n".join(summary.lines("This quiz" if quiz_topic else "This session")))
 
 
 def review_command(args: argparse.Namespace) -> int:

@@ -61,6 +61,7 @@ class Quiz(StudyDeck):
             raise QuizError(f"{topic.title} has no cards to quiz (all suspended, or none written yet)")
         self._answers: dict[int, int] = {}  # card id -> log id, in the order answered
         self._ratings: dict[int, Rating] = {}  # log id -> rating
+        self._buried: set[int] = set()  # card ids buried during this quiz
         self.finished: QuizResult | None = None
 
     def _pick(self, size: int) -> list[int]:
@@ -101,6 +102,8 @@ class Quiz(StudyDeck):
                 row = session.get(CardState, card_id)
                 if row is None or row.suspended or row.retired:
                     continue  # suspended during the quiz, e.g. by becoming a leech
+                if card_id in self._buried:
+                    continue  # buried during the quiz: it leaves the quiz as it leaves today's reviews
                 card = queued_card(self.context, row, self.scheduler, now)
                 if card is not None:
                     return card
@@ -123,6 +126,19 @@ class Quiz(StudyDeck):
         self._answers.pop(card_id, None)
         self._ratings.pop(log_id, None)
         return card_id
+
+    def bury(self, card_id: int):
+        self._buried.add(card_id)
+        return super().bury(card_id)
+
+    def unbury(self, card_id: int, previous) -> None:
+        self._buried.discard(card_id)
+        super().unbury(card_id, previous)
+
+    @property
+    def log_ids(self) -> list[int]:
+        """This quiz's answers, in the order given."""
+        return list(self._ratings)
 
     def finish(self) -> QuizResult:
         """End the quiz and record its score as an assessment (once; later calls return it)."""

@@ -8,11 +8,14 @@ reviewed is state 0 in the database ("new"); fsrs calls it Learning at step 0.
 from __future__ import annotations
 
 import json
+import random
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
+from fsrs.scheduler import FUZZ_RANGES
 
 from dltui.store.models import CardState
 
@@ -107,19 +110,58 @@ def restore_row(row: CardState, snapshot: dict[str, Any]) -> None:
         setattr(row, name, value)
 
 
-def preview_intervals(scheduler: Scheduler, card: Card, now: datetime) -> dict[Rating, timedelta]:
-    """What each rating would do, by scheduling copies of the card (the card is untouched).
+def review(
+    scheduler: Scheduler, card: Card, rating: Rating, now: datetime, duration_ms: int | None = None
+) -> Card:
+    """fsrs's review of ``card``, with the fuzz drawn from the card itself instead of at random.
 
-    Fuzz is left out so the labels are stable; the real answer may land a day either side.
+    fsrs fuzzes review intervals (a 10-day interval may become 9 or 11 days) by calling
+    ``random()``; then a preview cannot know what an answer will give. Here the fuzz comes
+    from the card's id, state and last review, so previewing and answering agree exactly,
+    while cards answered together still spread over neighbouring days as fsrs intends.
     """
-    steady = scheduler if not scheduler.enable_fuzzing else _without_fuzz(scheduler)
-    return {rating: steady.review_card(card, rating, now)[0].due - now for rating in Rating}
+    steady = _without_fuzz(scheduler) if scheduler.enable_fuzzing else scheduler
+    result, _ = steady.review_card(card, rating, now, duration_ms)
+    if scheduler.enable_fuzzing and result.state == State.Review:
+        interval = result.due - now
+        fuzzed = _fuzzed_days(scheduler, interval.days, _fuzz_draw(card, rating))
+        if fuzzed is not None:
+            result.due = now + timedelta(days=fuzzed)
+    return result
+
+
+def preview_intervals(scheduler: Scheduler, card: Card, now: datetime) -> dict[Rating, timedelta]:
+    """What each rating would give, fuzz included, by reviewing copies (the card is untouched)."""
+    return {rating: review(scheduler, card, rating, now).due - now for rating in Rating}
+
+
+def _fuzz_draw(card: Card, rating: Rating) -> float:
+    # A number in [0, 1) that is the same for the preview and the answer of one review.
+    last = card.last_review.isoformat() if card.last_review else "new"
+    return random.Random(f"{card.card_id}:{int(card.state)}:{card.step}:{last}:{int(rating)}").random()
+
+
+def _fuzzed_days(scheduler: Scheduler, interval_days: int, draw: float) -> int | None:
+    """fsrs's own fuzz rule (ranges and bounds) with ``draw`` in place of ``random()``."""
+    if interval_days < 2.5:
+        return None  # fsrs leaves short intervals alone
+    delta = 1.0
+    for fuzz_range in FUZZ_RANGES:
+        delta += fuzz_range["factor"] * max(min(float(interval_days), fuzz_range["end"]) - fuzz_range["start"], 0.0)
+    max_ivl = min(round(interval_days + delta), scheduler.maximum_interval)
+    min_ivl = min(max(2, round(interval_days - delta)), max_ivl)
+    return min(round(draw * (max_ivl - min_ivl + 1) + min_ivl), scheduler.maximum_interval)
+
+
+@lru_cache(maxsize=8)
+def _steady(data: str) -> Scheduler:
+    return Scheduler.from_json(data)
 
 
 def _without_fuzz(scheduler: Scheduler) -> Scheduler:
     data = scheduler.to_dict()
     data["enable_fuzzing"] = False
-    return Scheduler.from_dict(data)
+    return _steady(json.dumps(data, sort_keys=True))
 
 
 def retrievability(scheduler: Scheduler, row: CardState, now: datetime) -> float | None:

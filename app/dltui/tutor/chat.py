@@ -1,8 +1,14 @@
 """One conversation with a tutor: the learner's message is saved first, the reply as it streams.
 
-`Chat` picks the tutor (Claude when a key is set and allowed, else offline), keeps the learner's
-message no matter what fails, saves partial replies every second while streaming, and marks a
-reply stopped by the learner as partial.
+`Chat` picks the tutor (Claude when a key is set and allowed, else offline; a new conversation
+follows the setting, an old one keeps its tutor), keeps the learner's message no matter what
+fails, saves partial replies every second while streaming, and marks a reply stopped by the
+learner as partial. Answering again (retry) replaces the reply to the same learner message and
+undoes the records that reply made, so nothing is counted twice.
+
+Each learner message carries its type in ``meta["turn"]``: the offline tutor's reading
+("question" | "answer" | "command" | "hint_request"; answers also carry ``check`` and ``topic``),
+or for Claude "question" when it ends with "?", else "message".
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from dltui.context import StudyContext
-from dltui.store.models import Message
+from dltui.store.models import Assessment, KnowledgeGap, Message
 from dltui.tutor import history
 from dltui.tutor.reply import Reply, TextSink, ToolSink
 from dltui.tutor.tools import ToolBox, ToolOutcome
@@ -47,7 +53,7 @@ class Chat:
         existing = history.get_conversation(context, conversation_id) if conversation_id else None
         self.kind, self.note = choose_tutor_kind(context, tutor_kind or (existing.tutor if existing else None))
         self.conversation = existing or history.start_conversation(context, self.kind)
-        self.tutor = self._make_tutor()
+        self._tutor = None  # built on first use: the Claude tutor imports anthropic, slow at start-up
 
     @property
     def conversation_id(self) -> int:
@@ -58,8 +64,20 @@ class Chat:
         return self.conversation.topic_id
 
     @property
+    def tutor(self):
+        if self._tutor is None:
+            self._tutor = self._make_tutor()
+        return self._tutor
+
+    @property
     def tutor_label(self) -> str:
-        return self.tutor.label
+        if self._tutor is not None:
+            return self._tutor.label
+        if self.kind == "claude":
+            return f"Claude ({self.context.settings.model})"
+        from dltui.tutor.offline import OfflineTutor
+
+        return OfflineTutor.label
 
     def _make_tutor(self):
         toolbox = ToolBox(self.context, self.conversation.id, assessor=self.kind, on_quiz=self.on_quiz)
@@ -76,7 +94,7 @@ class Chat:
         """Change tutor mid-conversation; returns a note when the wish cannot be met."""
         self.kind, self.note = choose_tutor_kind(self.context, kind)
         history.set_conversation_topic(self.context, self.conversation.id, self.conversation.topic_id, self.kind)
-        self.tutor = self._make_tutor()
+        self._tutor = None
         return self.note if kind != self.kind else None
 
     def set_topic(self, topic_id: str | None) -> None:
@@ -88,7 +106,8 @@ class Chat:
 
     async def send(self, text: str, on_text: TextSink, on_tool: ToolSink) -> Reply:
         """Save the learner's message, then get and save the reply. ``/topic NAME`` sets the topic."""
-        history.add_message(self.context, self.conversation.id, "user", text)
+        meta = {"turn": "question" if text.rstrip().endswith("?") else "message"} if self.kind == "claude" else None
+        history.add_message(self.context, self.conversation.id, "user", text, meta=meta)
         switch = TOPIC_COMMAND.match(text.strip())
         if switch:
             topic = self.context.curriculum.find_topic(switch.group(1))
@@ -97,7 +116,8 @@ class Chat:
         return await self.answer(on_text, on_tool)
 
     async def answer(self, on_text: TextSink, on_tool: ToolSink) -> Reply:
-        """Reply to the conversation as it stands (also used to retry after an error)."""
+        """Reply to the last learner message; a reply it already had is replaced (retry)."""
+        self.drop_last_reply()
         past = self.messages()
         placeholder = history.add_message(self.context, self.conversation.id, "assistant", "", status="partial")
         streamed: list[str] = []
@@ -112,7 +132,8 @@ class Chat:
                 last_save = time.monotonic()
 
         def tool_seen(outcome: ToolOutcome) -> None:
-            history.add_message(self.context, self.conversation.id, "tool", outcome.line, meta={"error": outcome.is_error})
+            meta = {"error": outcome.is_error, "made": outcome.made}
+            history.add_message(self.context, self.conversation.id, "tool", outcome.line, meta=meta)
             on_tool(outcome)
 
         try:
@@ -129,8 +150,30 @@ class Chat:
             _delete_empty(self.context, placeholder.id)
         if reply.notice:
             history.add_message(self.context, self.conversation.id, "notice", reply.notice, status="error")
+        learner = next((m for m in reversed(past) if m.role == "user"), None)
+        if reply.turn and learner is not None:
+            history.update_message(self.context, learner.id, learner.content, learner.status, reply.turn)
         self._follow_topic(reply)
         return reply
+
+    def drop_last_reply(self) -> None:
+        """Delete the reply (and its tool lines) after the last learner message, undoing its records.
+
+        Notices stay: they tell what went wrong before. The offline tutor's state lives in its
+        replies' meta, so removing the reply also rewinds the dialogue to before it.
+        """
+        past = self.messages()
+        last = max((i for i, m in enumerate(past) if m.role == "user"), default=None)
+        if last is None:
+            return
+        with self.context.store.session() as session:
+            for message in past[last + 1 :]:
+                if message.role not in ("assistant", "tool"):
+                    continue
+                _undo(session, message.meta.get("made") or {})
+                row = session.get(Message, message.id)
+                if row is not None:
+                    session.delete(row)
 
     def _follow_topic(self, reply: Reply) -> None:
         """The topic the tutor is teaching (or last assessed) becomes the conversation's topic."""
@@ -140,6 +183,20 @@ class Chat:
 
     def export(self):
         return history.export_markdown(self.context, self.conversation.id)
+
+
+def _undo(session, made: dict) -> None:
+    """Take back what one tool call recorded (see ToolOutcome.made)."""
+    for model, key in ((Assessment, "assessment"), (KnowledgeGap, "gap")):
+        row = session.get(model, made[key]) if key in made else None
+        if row is not None:
+            session.delete(row)
+    reopened = session.get(KnowledgeGap, made["resolved_gap"]) if "resolved_gap" in made else None
+    if reopened is not None:
+        reopened.resolved_at, reopened.resolution = None, None
+        if hasattr(reopened, "resolved_session_id"):
+            reopened.resolved_session_id = None
+        session.add(reopened)
 
 
 def _delete_empty(context: StudyContext, message_id: int) -> None:

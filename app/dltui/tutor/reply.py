@@ -20,6 +20,7 @@ class Reply:
     retries: int = 0
     usage: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)  # tutor-specific state kept with the message
+    turn: dict = field(default_factory=dict)  # what the learner's message was; merged into its meta
 
     def done(self) -> "Reply":
         self.status = "complete"

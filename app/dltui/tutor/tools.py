@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import select
 
 from dltui.context import StudyContext
 from dltui.store.models import Assessment, AssessmentLevel, GapSeverity, KnowledgeGap, TopicProgress
 from dltui.store.types import utcnow
+from dltui.terminal_text import terminal_safe
 
 MAX_TEXT = 2000  # longest free text a tool accepts (evidence, card text)
 
@@ -95,6 +96,7 @@ class ToolOutcome:
     content: str  # what the model reads
     is_error: bool
     line: str  # the short line the learner sees in the chat
+    made: dict = field(default_factory=dict)  # records it wrote ({"assessment": id}, ...), so a retry can undo them
 
 
 class ToolInputError(ValueError):
@@ -117,10 +119,21 @@ class ToolBox:
         self.on_quiz = on_quiz
         self.last_topic: str | None = None  # the topic the tutor last assessed or found a gap in
 
-    def run(self, name: str, arguments: object) -> ToolOutcome:
+    def run(self, name: str, arguments: object, bad_input: str | None = None) -> ToolOutcome:
+        """Run one tool call; never raises: whatever goes wrong comes back as an error result.
+
+        ``bad_input`` says why the call's input could not be parsed at all (the model sees it).
+        The learner's line is made terminal-safe: it quotes the model's words.
+        """
+        outcome = self._run(name, arguments, bad_input)
+        return replace(outcome, line=terminal_safe(outcome.line))
+
+    def _run(self, name: str, arguments: object, bad_input: str | None) -> ToolOutcome:
         handler = getattr(self, f"_tool_{name}", None)
         if handler is None or name not in {t["name"] for t in TOOL_DEFINITIONS}:
             return ToolOutcome(f"unknown tool {name!r}", True, f"⚠ unknown tool {name}")
+        if bad_input is not None:
+            return ToolOutcome(f"error: {bad_input}", True, f"⚠ {name}: bad arguments")
         if not isinstance(arguments, dict):
             return ToolOutcome("arguments must be a JSON object", True, f"⚠ {name}: bad arguments")
         try:
@@ -129,6 +142,8 @@ class ToolBox:
             return ToolOutcome(f"error: {err}", True, f"⚠ {name}: {err}")
         except TypeError as err:  # missing required argument
             return ToolOutcome(f"error: {err}", True, f"⚠ {name}: {err}")
+        except Exception as err:  # noqa: BLE001 - a hostile argument must not end the learner's turn
+            return ToolOutcome(f"error: the tool failed ({type(err).__name__}: {str(err)[:200]})", True, f"⚠ {name} failed")
 
     # --- tools -------------------------------------------------------------------------------
 
@@ -140,21 +155,22 @@ class ToolBox:
             raise ToolInputError("level must be strong, partial or needs_work") from None
         confidence = _fraction(confidence, "confidence")
         with self.context.store.session() as session:
-            session.add(
-                Assessment(
-                    topic_id=topic.id,
-                    level=level,
-                    confidence=confidence,
-                    evidence=_text(evidence, "evidence"),
-                    assessor=self.assessor,
-                    conversation_id=self.conversation_id,
-                    session_id=self.context.session_id,
-                )
+            assessment = Assessment(
+                topic_id=topic.id,
+                level=level,
+                confidence=confidence,
+                evidence=_text(evidence, "evidence"),
+                assessor=self.assessor,
+                conversation_id=self.conversation_id,
+                session_id=self.context.session_id,
             )
+            session.add(assessment)
             _touch_progress(session, topic.id)
+            session.flush()
+            made = {"assessment": assessment.id}
         self.last_topic = topic.id
         label = level.value.replace("_", " ")
-        return ToolOutcome(f"recorded: {topic.id} {level.value}", False, f"✎ assessed {topic.title}: {label}")
+        return ToolOutcome(f"recorded: {topic.id} {level.value}", False, f"✎ assessed {topic.title}: {label}", made)
 
     def _tool_log_gap(self, topic_id, description, severity) -> ToolOutcome:
         topic = self._topic(topic_id)
@@ -173,11 +189,14 @@ class ToolBox:
             session.flush()
             gap_id = gap.id
         self.last_topic = topic.id
-        return ToolOutcome(f"gap {gap_id} logged", False, f"⚑ gap in {topic.title} ({severity.value}): {gap.description}")
+        line = f"⚑ gap in {topic.title} ({severity.value}): {gap.description}"
+        return ToolOutcome(f"gap {gap_id} logged", False, line, {"gap": gap_id})
 
     def _tool_resolve_gap(self, gap_id, resolution) -> ToolOutcome:
         if isinstance(gap_id, bool) or not isinstance(gap_id, int):
             raise ToolInputError("gap_id must be an integer")
+        if not 0 < gap_id < 2**63:  # beyond SQLite's integers: no such row, and no OverflowError
+            raise ToolInputError(f"no gap with id {gap_id}")
         with self.context.store.session() as session:
             gap = session.get(KnowledgeGap, gap_id)
             if gap is None:
@@ -186,8 +205,9 @@ class ToolBox:
                 return ToolOutcome(f"gap {gap_id} was already resolved", False, f"✓ gap {gap_id} already resolved")
             gap.resolved_at = utcnow()
             gap.resolution = _text(resolution, "resolution")
+            gap.resolved_session_id = self.context.session_id
             session.add(gap)
-        return ToolOutcome(f"gap {gap_id} resolved", False, f"✓ gap resolved: {gap.description}")
+        return ToolOutcome(f"gap {gap_id} resolved", False, f"✓ gap resolved: {gap.description}", {"resolved_gap": gap_id})
 
     def _tool_add_review_card(self, topic_id, front, back, source) -> ToolOutcome:
         from dltui.srs.cards import CardError, add_card
@@ -202,7 +222,8 @@ class ToolBox:
     def _tool_read_progress(self, topic_id=None) -> ToolOutcome:
         from dltui.srs.mastery import topic_mastery
 
-        topics = [self._topic(topic_id).id] if topic_id else None
+        topic_id = self._topic(topic_id).id if topic_id else None
+        topics = [topic_id] if topic_id else None
         mastery = topic_mastery(self.context, topics=topics)
         with self.context.store.session() as session:
             query = select(KnowledgeGap).where(KnowledgeGap.resolved_at == None)  # noqa: E711
@@ -241,10 +262,29 @@ class ToolBox:
     def _topic(self, topic_id):
         if not isinstance(topic_id, str):
             raise ToolInputError("topic_id must be a string")
-        topic = self.context.curriculum.topics.get(topic_id) or self.context.curriculum.find_topic(topic_id)
+        topic = self.context.curriculum.topic_by_id_or_code(topic_id)
         if topic is None:
-            raise ToolInputError(f"unknown topic {topic_id!r}; use a curriculum topic id")
+            close = ", ".join(f"{t.id} ({t.code} {t.title})" for t in _close_topics(self.context, topic_id))
+            hint = f"did you mean: {close}" if close else "use a topic id from the curriculum index"
+            raise ToolInputError(f"unknown topic_id {topic_id!r}; {hint}")
         return topic
+
+
+def _close_topics(context: StudyContext, text: str, limit: int = 3) -> list:
+    """Topics the model may have meant: similar ids, then titles sharing a word (at most ``limit``)."""
+    import difflib
+
+    topics = context.curriculum.topics
+    needle = text.strip().lower()
+    ids = [t.id for t in context.curriculum.topics_in(needle.upper())]  # "e": the model may mean domain E
+    ids += difflib.get_close_matches(needle.replace(" ", "-"), list(topics), n=limit, cutoff=0.6)
+    said = set(needle.replace("-", " ").split())
+    ids += [
+        t.id
+        for t in topics.values()
+        if len(needle) > 2 and (needle in t.id or said & set(t.title.lower().split()) - {"and", "of", "the", "a"})
+    ]
+    return [topics[i] for i in dict.fromkeys(ids)][:limit]
 
 
 def _known(arguments: dict, name: str) -> dict:
@@ -257,11 +297,15 @@ def _known(arguments: dict, name: str) -> dict:
 
 
 def _text(value, field: str) -> str:
+    """Free text from the model, as it will be stored and later printed (escape sequences removed)."""
     if not isinstance(value, str) or not value.strip():
         raise ToolInputError(f"{field} must be non-empty text")
     if len(value) > MAX_TEXT:
         raise ToolInputError(f"{field} is longer than {MAX_TEXT} characters")
-    return value.strip()
+    value = terminal_safe(value).strip()
+    if not value:
+        raise ToolInputError(f"{field} must be non-empty text")
+    return value
 
 
 def _fraction(value, field: str) -> float:
@@ -278,6 +322,6 @@ def _touch_progress(session, topic_id: str) -> None:
 
 
 def _due_today(context: StudyContext) -> int:
-    from dltui.srs.queue import ReviewQueue
+    from dltui.srs.today import today_counts  # the "due today" every screen shows
 
-    return ReviewQueue(context).counts().total
+    return today_counts(context).due

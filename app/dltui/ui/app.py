@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from dltui.context import StudyContext
 from dltui.notes.sessions import begin_session, close_session
 from dltui.ui.chat import ChatPane
+from dltui.ui.commands import StudyCommands
 from dltui.ui.lab_gpu import install_gpu_header
 from dltui.ui.labs import LabsPane
 from dltui.ui.progress import ProgressPane
@@ -23,6 +25,7 @@ AREAS = [
     ("labs", "Labs", "f4"),
     ("progress", "Progress", "f5"),
 ]
+LAB_FORM_WAIT_S = 0.1  # how often "run a lab" looks whether the Labs list has loaded
 
 
 class DltuiApp(App):
@@ -31,9 +34,12 @@ class DltuiApp(App):
     TITLE = "dltui"
     SUB_TITLE = "deep learning, one day at a time"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {StudyCommands}
+    # The area keys are written on the tabs ("F1 Chat"), so the footer keeps its room for the
+    # keys of the area itself; every binding is still listed by ? and the palette.
     BINDINGS = [
         *[
-            Binding(f"{key},alt+{index}", f"show_area('{area}')", title, key_display=key.upper())
+            Binding(f"{key},alt+{index}", f"show_area('{area}')", title, key_display=key.upper(), show=False)
             for index, (area, title, key) in enumerate(AREAS, start=1)
         ],
         Binding("question_mark", "toggle_help", "Keys", key_display="?"),
@@ -46,18 +52,12 @@ class DltuiApp(App):
         self.start_area = start_area
 
     def compose(self) -> ComposeResult:
+        panes = {"chat": ChatPane, "topics": TopicsPane, "review": ReviewPane, "labs": LabsPane, "progress": ProgressPane}
         yield Header()
         with TabbedContent(initial=self.start_area, id="areas"):
-            with TabPane("Chat", id="chat"):
-                yield ChatPane(self.context)
-            with TabPane("Topics", id="topics"):
-                yield TopicsPane(self.context)
-            with TabPane("Review", id="review"):
-                yield ReviewPane(self.context)
-            with TabPane("Labs", id="labs"):
-                yield LabsPane(self.context)
-            with TabPane("Progress", id="progress"):
-                yield ProgressPane(self.context)
+            for area, title, key in AREAS:
+                with TabPane(f"{key.upper()} {title}", id=area):
+                    yield panes[area](self.context)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -76,10 +76,36 @@ class DltuiApp(App):
         # Moving focus first avoids the tab bouncing back to the pane that still holds focus.
         self.set_focus(None)
         tabs.active = area
-        pane = tabs.get_pane(area)
-        focusable = [w for w in pane.query("*") if w.focusable]
-        if focusable:
-            self.set_focus(focusable[0])
+        target = self._first_focus(tabs.get_pane(area))
+        if target is not None:
+            self.set_focus(target)
+
+    @staticmethod
+    def _first_focus(pane: TabPane) -> Widget | None:
+        """Where keys should land in an area: the widget its FIRST_FOCUS names (the Chat's text
+        box), else its first focusable widget."""
+        wanted = [getattr(area, "FIRST_FOCUS", None) for area in pane.children]
+        for selector in filter(None, wanted):
+            return pane.query_one(selector)
+        return next((w for w in pane.query("*") if w.focusable), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In a text box ? is a character: the footer must not offer it there.
+        if action == "toggle_help" and isinstance(self.focused, Input):
+            return False
+        return True
+
+    async def action_quit(self) -> None:
+        # Quits at once; lab runs keep going, and the note printed as the app closes says so.
+        self.exit(message=self.query_one(LabsPane).leaving_note())
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    # --- cross-area actions (from the topic map, the chat and the command palette) -----------
 
     def start_quiz(self, topic_id: str) -> None:
         """Open a quiz on one topic in the Review area (from the chat or the topic map)."""
@@ -91,13 +117,51 @@ class DltuiApp(App):
         self.action_show_area("labs")
         self.query_one(LabsPane).select_lab(lab_id)
 
+    def run_lab(self, lab_id: str) -> None:
+        """Open a lab's run form (from the palette), once the Labs list has loaded."""
+        self.open_lab(lab_id)
+        labs = self.query_one(LabsPane)
+        if not labs.ready:
+            self.set_timer(LAB_FORM_WAIT_S, lambda: self.run_lab(lab_id))
+            return
+        labs.action_run_lab()
+
+    def lab_titles(self) -> dict[str, str]:
+        """Lab id -> title; before the Labs list has loaded, the labs the topics name."""
+        labs = self.query_one(LabsPane)
+        if labs.ready:
+            return {lab.id: lab.title for lab in labs.runner.registry.labs.values()}
+        named = {lab_id: "" for topic in self.context.curriculum.topics.values() for lab_id in topic.labs}
+        return dict(sorted(named.items()))
+
     def talk_about(self, topic_id: str) -> None:
         """Start talking about a topic in the Chat area (from the topic map)."""
         self.action_show_area("chat")
         self.query_one(ChatPane).start_topic(topic_id)
 
-    def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+    def open_topic(self, topic_id: str) -> None:
+        """Show a topic in the Topics area, the tree's cursor on it."""
+        self.action_show_area("topics")
+        self.query_one(TopicsPane).select_topic(topic_id)
+
+    def new_chat(self) -> None:
+        self.action_show_area("chat")
+        self.query_one(ChatPane).action_new_conversation()
+
+    def show_review_stats(self) -> None:
+        self.action_show_area("review")
+        review = self.query_one(ReviewPane)
+        if not review.showing_stats:
+            review.action_toggle_stats()
+
+    def export_notes(self) -> None:
+        """Write this session's notes and the tracker now (they are written again on quit)."""
+        from dltui.notes.session_notes import write_session_notes
+        from dltui.notes.tracker import write_tracker
+        from dltui.store.models import StudySession
+
+        with self.context.store.session() as db:
+            session = db.get(StudySession, self.context.session_id) if self.context.session_id else None
+        written = [write_session_notes(self.context, session)] if session is not None else []
+        written.append(write_tracker(self.context))
+        self.notify("Written: " + ", ".join(str(path) for path in written), timeout=8)

@@ -17,11 +17,12 @@ from dltui.context import StudyContext
 from dltui.tutor import history
 from dltui.tutor.chat import Chat
 from dltui.tutor.tools import ToolOutcome
+from dltui.ui.contained import ContainedStatic
 
 SHOWN_MESSAGES = 60  # how many past messages to draw when a conversation is opened
 
 
-class UserMessage(Static):
+class UserMessage(ContainedStatic):
     def __init__(self, text: str):
         super().__init__(f"[b]You[/b]  {escape(text)}", classes="user-message")
 
@@ -32,7 +33,7 @@ class TutorMessage(Markdown):
         self.stopped = stopped
 
 
-class InfoLine(Static):
+class InfoLine(ContainedStatic):
     """A tool call, a notice or an error: one short line under the reply."""
 
     def __init__(self, text: str, kind: str = "tool"):
@@ -61,13 +62,15 @@ class ConversationPicker(ModalScreen[int | None]):
 
 
 class ChatPane(Vertical):
+    FIRST_FOCUS = "#chat-input"  # a chat starts in its text box: what the learner types is sent
+    # The footer shows what fits at 80 columns; Ctrl+Y, Ctrl+R, Esc and PgUp/PgDn are listed by ?.
     BINDINGS = [
         Binding("escape", "stop", "Stop reply", show=False),
         Binding("ctrl+n", "new_conversation", "New chat"),
         Binding("ctrl+o", "open_conversation", "Open chat"),
         Binding("ctrl+s", "export", "Export"),
-        Binding("ctrl+y", "copy_reply", "Copy reply"),
-        Binding("ctrl+r", "retry", "Retry"),
+        Binding("ctrl+y", "copy_reply", "Copy reply", show=False),
+        Binding("ctrl+r", "retry", "Retry", show=False),
         Binding("ctrl+t", "switch_tutor", "Switch tutor"),
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
@@ -78,9 +81,10 @@ class ChatPane(Vertical):
         self.context = context
         self.chat: Chat | None = None
         self.replying = False
+        self._tutor_notice: InfoLine | None = None  # the line Ctrl+T updates instead of adding more
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="chat-status")
+        yield ContainedStatic("", id="chat-status")
         yield VerticalScroll(id="chat-log")
         yield Input(placeholder="Ask the tutor… (Enter sends, Esc stops a reply)", id="chat-input")
 
@@ -94,6 +98,7 @@ class ChatPane(Vertical):
         self.chat = Chat(self.context, conversation_id, tutor_kind=tutor_kind, on_quiz=self._open_quiz)
         log = self.query_one("#chat-log", VerticalScroll)
         log.remove_children()
+        self._tutor_notice = None
         widgets = []
         for message in self.chat.messages()[-SHOWN_MESSAGES:]:
             if message.role == "user":
@@ -168,6 +173,8 @@ class ChatPane(Vertical):
             log.mount(InfoLine(outcome.line, "error" if outcome.is_error else "tool"))
 
         self.replying = True
+        if self.chat.kind == "claude":  # until the reply ends (refresh_status puts the usual line back)
+            self.query_one("#chat-status", Static).update("waiting for Claude… (Esc to stop)")
         pumping = asyncio.create_task(pump())
         try:
             if text is None:
@@ -180,6 +187,7 @@ class ChatPane(Vertical):
             await stream.stop()
             await log.mount(InfoLine("Stopped. The partial reply is kept.", "notice"))
             self.replying = False
+            self.refresh_status()
             raise
         except Exception as err:  # a bug must not take the chat down; the message is saved
             reply = None
@@ -202,11 +210,12 @@ class ChatPane(Vertical):
         if self.replying:
             self.workers.cancel_group(self, "reply")
         else:
-            self.app.set_focus(None)  # leave the input so single-key bindings (like ?) work
+            # Leave the text box for the log: ? and the arrows work there, the chat keys still do.
+            self.query_one("#chat-log", VerticalScroll).focus()
 
     def action_new_conversation(self) -> None:
         if not self.replying:
-            self.open_chat(None, tutor_kind=self.chat.kind)
+            self.open_chat(None)  # a new chat follows the tutor setting; Ctrl+T changes only this one
 
     def action_open_conversation(self) -> None:
         def opened(conversation_id: int | None) -> None:
@@ -234,6 +243,8 @@ class ChatPane(Vertical):
         if not any(m.role == "user" for m in self.chat.messages()):
             self.app.notify("Nothing to retry yet.")
             return
+        self.chat.drop_last_reply()  # a retry replaces the reply: redraw without it, then answer again
+        self.open_chat(self.chat.conversation_id)
         self.stream_reply(None)
 
     def action_switch_tutor(self) -> None:
@@ -241,7 +252,14 @@ class ChatPane(Vertical):
             return
         wanted = "offline" if self.chat.kind == "claude" else "claude"
         note = self.chat.switch_tutor(wanted)
-        self.query_one("#chat-log", VerticalScroll).mount(InfoLine(note or f"Now talking to the {self.chat.tutor_label}.", "notice"))
+        text = note or f"Now talking to the {self.chat.tutor_label}."
+        log = self.query_one("#chat-log", VerticalScroll)
+        if self._tutor_notice is not None and log.children and log.children[-1] is self._tutor_notice:
+            self._tutor_notice.update(escape(text))  # pressed again: one line that says where things stand
+        else:
+            self._tutor_notice = InfoLine(text, "notice")
+            log.mount(self._tutor_notice)
+        self.call_after_refresh(log.scroll_end, animate=False)
         self.refresh_status()
 
     def action_scroll_log(self, direction: int) -> None:

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Label
 
 from dltui.labs.monitor import RunMonitor
+from dltui.ui.contained import ContainedStatic
 
 
 def details_text(monitor: RunMonitor) -> str:
@@ -50,7 +51,7 @@ class RunDetails(ModalScreen[None]):
         with Vertical():
             yield Label(f"[b]{escape(self.run_id)}[/b]  (Escape closes)")
             with VerticalScroll():
-                yield Static(escape(details_text(self.monitor)), id="run-details")
+                yield ContainedStatic(escape(details_text(self.monitor)), id="run-details")
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()

@@ -2,32 +2,43 @@
 
 The widget only draws: the series come from `RunMonitor`s, and each is smoothed and thinned to
 the plot's width by `dltui.labs.series` before plotext sees it, because plotext's cost grows with
-the number of points. It redraws when told to (`show`) or resized, never on its own.
+the number of points. It redraws when told to (`show`) or resized, never on its own. Axes carry
+round ticks (`lab_axes`); the legend is a line of text under the plot (`PlotLegend`), because
+plotext's own legend sits on the curves and vanishes from a small panel.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
+from rich.markup import escape
 from textual.app import RenderResult
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from dltui.labs.monitor import RunMonitor
 from dltui.labs.series import MetricSeries, plot_points
+from dltui.ui import lab_axes
+from dltui.ui.contained import Contained
 
-# (train colour, validation colour) per run: the same hue, brighter for training; and the same
-# hue in Rich's names, for marking the run in the run list (a small plot has no room for a legend).
+# (train colour, validation colour) per run, in plotext's names and in Rich's: the same hue,
+# brighter for training. The Rich names mark the run in the run list and the legend.
 COLOURS = [("blue+", "blue"), ("red+", "red"), ("green+", "green"), ("orange+", "orange"),
            ("magenta+", "magenta"), ("cyan+", "cyan")]
-RICH_COLOURS = ["bright_blue", "bright_red", "bright_green", "orange1", "bright_magenta", "bright_cyan"]
-
-
-def run_colour(run_index: int) -> str:
-    """The Rich colour of the index-th run on the plot."""
-    return RICH_COLOURS[run_index % len(RICH_COLOURS)]
+RICH_COLOURS = [("bright_blue", "blue"), ("bright_red", "red"), ("bright_green", "green"),
+                ("orange1", "dark_orange3"), ("bright_magenta", "magenta"), ("bright_cyan", "cyan")]
 SMOOTHING_STEPS = [0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99]
 PANELS = ("both", "loss", "acc")
+TICK_COLUMNS = 9  # room for one x tick label and the gap to the next
+TICK_ROWS = 3  # lines per y tick
+
+
+def run_colour(run_index: int, split: str = "train") -> str:
+    """The Rich colour of the index-th run on the plot (its training curves, or validation's)."""
+    train, val = RICH_COLOURS[run_index % len(RICH_COLOURS)]
+    return train if split == "train" else val
 
 
 @dataclass
@@ -41,7 +52,8 @@ class PlotView:
 
     def describe(self) -> str:
         scale = "log" if self.log_scale else "linear"
-        return f"x: {self.x_axis}  smoothing: {self.smoothing:.2f}  y: {scale}"
+        # Each setting after the key that changes it: the footer has no room for them at 80 columns.
+        return f"x {self.x_axis} · +/- smoothing: {self.smoothing:.2f} · l y: {scale}"
 
 
 def panel_of(name: str) -> str | None:
@@ -59,8 +71,29 @@ def _colour(run_index: int, metric: str) -> str:
     return train if metric.startswith("train") else val
 
 
-class LossPlot(PlotextPlot):
+def legend_markup(curves: list[tuple[str, RunMonitor]]) -> str:
+    """One ■ per curve colour of each run, then its label; says which shade is which split."""
+    entries, splits = [], set()
+    for index, (label, monitor) in enumerate(curves):
+        names = [name for name in list(monitor.series) if panel_of(name)]
+        kinds = sorted({"train" if name.startswith("train") else "val" for name in names}, reverse=True)
+        splits.update(kinds)
+        squares = "".join(f"[{run_colour(index, kind)}]■[/]" for kind in kinds) or f"[{run_colour(index)}]■[/]"
+        entries.append(f"{squares} {escape(label)}")
+    key = "  [dim]bright: train, dark: validation[/dim]" if splits == {"train", "val"} else ""
+    return "  ".join(entries) + key if entries else ""
+
+
+class PlotLegend(Contained, Static):
+    """The runs on the plot, in their curves' colours (a line under the plot)."""
+
+    drawing_name = "legend"
+
+
+class LossPlot(Contained, PlotextPlot):
     """Curves of the runs given to `show`, in a loss panel and an accuracy panel."""
+
+    drawing_name = "plot"
 
     def __init__(self, *, id: str | None = None):  # noqa: A002 - Textual's name for it
         super().__init__(id=id)
@@ -76,9 +109,11 @@ class LossPlot(PlotextPlot):
         self._curves = list(curves)
         self.refresh()
 
+    def legend(self) -> str:
+        return legend_markup(self._curves)
+
     def _panels(self) -> list[str]:
-        wanted = ["loss", "acc"] if self.view.panels == "both" else [self.view.panels]
-        return wanted
+        return ["loss", "acc"] if self.view.panels == "both" else [self.view.panels]
 
     def render(self) -> RenderResult:
         started = time.perf_counter()
@@ -92,35 +127,61 @@ class LossPlot(PlotextPlot):
         plt.clear_figure()
         panels = self._panels()
         plt.subplots(1, len(panels))
+        panel_width = self.size.width // len(panels)
         # Points per series: one per dot column of a panel (braille packs two per character).
-        width = max(8, 2 * ((self.size.width // len(panels)) - 8))
+        width = max(8, 2 * (panel_width - 8))
         self.drawn_points, self.drawn_until = {}, {}
         several = len(self._curves) > 1
         for column, panel in enumerate(panels, start=1):
             sub = plt.subplot(1, column)
-            drew = False
+            log = self.view.log_scale and panel == "loss"
+            drawn: list[tuple[list[float], list[float]]] = []
             for run_index, (label, monitor) in enumerate(self._curves):
                 for name, series in list(monitor.series.items()):
                     if panel_of(name) != panel:
                         continue
-                    drew |= self._draw(sub, series, f"{label} {name}" if several else name, run_index, width)
-            title = "loss" if panel == "loss" else "accuracy"
-            sub.title(title if drew else f"{title}: no points yet")
+                    points = self._draw(sub, series, f"{label} {name}" if several else name, run_index, width, log)
+                    if points:
+                        drawn.append(points)
+            title = ("loss" + (" (log)" if log else "")) if panel == "loss" else "accuracy"
+            sub.title(title if drawn else f"{title}: no points yet")
             sub.xlabel(self.view.x_axis)
-            if self.view.log_scale and panel == "loss":
-                sub.yscale("log")
+            if drawn:
+                self._axes(sub, drawn, log, panel_width)
         self.renders += 1
         return super().render()
 
-    def _draw(self, sub, series: MetricSeries, label: str, run_index: int, width: int) -> bool:
-        log = self.view.log_scale and panel_of(series.name) == "loss"
+    def _draw(self, sub, series: MetricSeries, label: str, run_index: int, width: int, log: bool):
         xs, ys = plot_points(series, self.view.x_axis, self.view.smoothing, width, log_scale=log)
         self.drawn_points[label] = len(xs)
         if not xs:
-            return False
+            return None
         self.drawn_until[label] = xs[-1]
-        sub.plot(xs, ys, label=label, color=_colour(run_index, series.name), marker="braille")
-        return True
+        if log:
+            ys = [math.log10(y) for y in ys]
+        sub.plot(xs, ys, color=_colour(run_index, series.name), marker="braille")
+        return xs, ys
+
+    def _axes(self, sub, drawn: list[tuple[list[float], list[float]]], log: bool, panel_width: int) -> None:
+        """Round ticks: x across the data, y widened to round limits (decades on a log scale)."""
+        x_low = min(min(xs) for xs, _ in drawn)
+        x_high = max(max(xs) for xs, _ in drawn)
+        y_low = min(min(ys) for _, ys in drawn)
+        y_high = max(max(ys) for _, ys in drawn)
+        x_ticks = lab_axes.inner_ticks(x_low, x_high, max(2, (panel_width - 8) // TICK_COLUMNS))
+        if x_high > x_low:
+            sub.xlim(x_low, x_high)
+        sub.xticks(x_ticks, lab_axes.labels(x_ticks))
+        rows = max(2, (self.size.height - 4) // TICK_ROWS)
+        if log:
+            low, high, ticks, texts = lab_axes.log_ticks(y_low, y_high, rows)
+            low, high = min(low, y_low), max(high, y_high)
+        else:
+            low, high, ticks = lab_axes.round_ticks(y_low, y_high, rows)
+            texts = lab_axes.labels(ticks)
+        if high > low:
+            sub.ylim(low, high)
+        sub.yticks(ticks, texts)
 
     def total_points(self) -> int:
         return sum(self.drawn_points.values())

@@ -7,9 +7,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from dltui.labs.attach import readable_metrics
 from dltui.labs.monitor import RunMonitor, format_duration, headline_metrics
 from dltui.labs.registry import Lab
 from dltui.store.models import LabRun
+from dltui.ui.contained import ContainedStatic
 
 BAR_CELLS = 20
 
@@ -27,46 +29,58 @@ class RunSummary(Vertical):
     """What the selected run is doing: updated by the Labs pane when its events change."""
 
     DEFAULT_CSS = """
-    RunSummary { height: 4; }
-    RunSummary #run-title { height: 1; }
+    RunSummary { height: auto; }
+    RunSummary #run-title { height: auto; }
     RunSummary #run-eta { height: 1; }
-    RunSummary #run-metrics { height: 2; }
+    RunSummary #run-metrics { height: auto; min-height: 2; }
     """
 
     def __init__(self, *, id: str | None = None):  # noqa: A002 - Textual's name for it
         super().__init__(id=id)
         self._shown: dict[str, str] = {}
+        self._about_lab = False  # a lab's description is shown: its height differs from a run's
 
-    def _set(self, widget_id: str, text: str) -> None:
-        # Heights are fixed, so a new text needs a repaint but never a new layout of the screen;
-        # an unchanged text needs nothing at all.
+    def _set(self, widget_id: str, text: str, layout: bool = False) -> None:
+        # While a run is shown the heights stay put, so a new text needs a repaint but never a
+        # new layout of the screen; an unchanged text needs nothing at all.
         if self._shown.get(widget_id) != text:
             self._shown[widget_id] = text
-            self.query_one(f"#{widget_id}", Static).update(text, layout=False)
+            self.query_one(f"#{widget_id}", Static).update(text, layout=layout)
 
     def compose(self) -> ComposeResult:
-        yield Static("No run selected: pick a lab and press r to run it.", id="run-title")
-        yield Static("", id="run-eta")
-        yield Static("", id="run-metrics")
+        yield ContainedStatic("No run selected: pick a lab and press r to run it.", id="run-title")
+        yield ContainedStatic("", id="run-eta")
+        yield ContainedStatic("", id="run-metrics")
 
     def show_lab(self, lab: Lab) -> None:
         """Before any run is picked: what the highlighted lab is about."""
-        target = f"  target: {lab.target.describe()}" if lab.target else ""
-        self._set("run-title", f"[b]{escape(lab.title)}[/b]{escape(target)}")
-        self._set("run-metrics", escape(lab.description or "") + "  [dim](r: run)[/dim]")
+        # Title, target and description each get their own lines: at 80 columns they never fit
+        # on one, and the description wraps to as many lines as it needs.
+        self._about_lab = True
+        self._set("run-title", f"[b]{escape(lab.title)}[/b]", layout=True)
+        self._set("run-eta", escape(f"target: {lab.target.describe()}") if lab.target else "no target", layout=True)
+        keys = "r: run, e: exercise" if lab.exercise else "r: run"
+        how = f"[b]{escape(lab.unavailable)}[/b]" if lab.unavailable else f"[dim]({keys})[/dim]"
+        self._set("run-metrics", escape(lab.description or "") + "  " + how, layout=True)
 
-    def show(self, run: LabRun, monitor: RunMonitor, running: bool, view_text: str) -> None:
+    def show(self, run: LabRun, monitor: RunMonitor, running: bool) -> None:
+        layout, self._about_lab = self._about_lab, False
         status = "running" if running else run.status.value
         verdict = {True: "  ★ passed", False: "  not passed", None: ""}[run.passed if not running else None]
-        self._set("run-title", f"[b]{escape(run.id)}[/b]  {status}{verdict}")
+        # The title changes only with the status; a long run id may need a second line.
+        self._set("run-title", f"[b]{escape(run.id)}[/b]  {status}{verdict}", layout=True)
         progress = monitor.progress
         line = ""
         if progress is not None and progress.total > 0:
-            line = f"{progress_bar(progress.fraction)} {progress.fraction:4.0%}  {progress.done:g}/{progress.total:g} {progress.unit}"
+            rest = f" {progress.fraction:4.0%}  {progress.done:g}/{progress.total:g} {progress.unit}"
             if running:
-                line += f"  ETA {format_duration(progress.eta_seconds())}"
-        self._set("run-eta", escape(f"{line}  {view_text}".strip()))
-        metrics = "  ".join(f"{name} {value}" for name, value in headline_metrics(monitor.latest, 5))
+                rest += f"  ETA {format_duration(progress.eta_seconds())}"
+            # The bar gives up cells before the numbers are cut (80 columns leave about 50 here).
+            cells = max(6, min(BAR_CELLS, self.size.width - len(rest))) if self.size.width else BAR_CELLS
+            line = progress_bar(progress.fraction, cells) + rest
+        self._set("run-eta", escape(line.strip()), layout=layout)
+        values = monitor.latest if running else monitor.final_metrics()  # a grader's checks come at the end
+        metrics = "  ".join(f"{name} {value}" for name, value in headline_metrics(readable_metrics(values), 5))
         counts = monitor.counts()
         note = f"  [{counts}]" if monitor.tail.skipped or monitor.tail.unknown else ""
-        self._set("run-metrics", escape((metrics or "no metrics yet") + note))
+        self._set("run-metrics", escape((metrics or "no metrics yet") + note), layout=layout)

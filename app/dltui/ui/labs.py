@@ -13,24 +13,27 @@ from pathlib import Path
 
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from dltui.context import StudyContext
 from dltui.labs import records
-from dltui.labs.exercise import EXERCISE_SUFFIX, open_in_editor, prepare_workspace, start_grader
+from dltui.labs.exercise import EXERCISE_SUFFIX
 from dltui.labs.monitor import output_tail, run_labels
 from dltui.labs.registry import Lab
 from dltui.labs.runner import LabStartError, open_runner
 from dltui.labs.params import ParamError
 from dltui.store.models import LabRun, RunStatus
+from dltui.ui.contained import Contained, ContainedStatic
+from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_details import RunDetails
+from dltui.ui.lab_exercise import ExerciseActions
 from dltui.ui.lab_form import LabForm, LaunchRequest
 from dltui.ui.lab_gpu import gpu_present
-from dltui.ui.lab_plot import PANELS, SMOOTHING_STEPS, LossPlot
+from dltui.ui.lab_plot import PANELS, SMOOTHING_STEPS, LossPlot, PlotLegend
 from dltui.ui.lab_runs import RunList
 from dltui.ui.lab_status import RunSummary
 
@@ -40,26 +43,38 @@ RESCAN_TICKS = 8  # every 2 s: pick up runs started by another dltui (e.g. `dltu
 LIST_TICKS = 4  # the run list (progress percentages) is rebuilt at most once a second
 DRAIN_S = 0.02  # pause between slices while catching up on a backlog: keys get their turn
 RECENT_RUNS = 40
+GRADER_LINES = 200  # a grader's whole report fits; a lab's output shows its last lines
 
 
-class LabsPane(Horizontal):
+class LabList(Contained, OptionList):
+    """The labs (an OptionList whose drawing failures stay inside it)."""
+
+    drawing_name = "lab list"
+
+
+class LabsPane(ExerciseActions, Horizontal):
     DEFAULT_CSS = """
-    LabsPane #labs-side { width: 26; min-width: 20; }
-    LabsPane #lab-list { height: 1fr; }
-    LabsPane #run-list { height: 1fr; }
+    LabsPane #labs-side { width: 30%; min-width: 28; max-width: 40; }
+    LabsPane #lab-list { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    LabsPane #run-list { height: 1fr; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     LabsPane #labs-main { width: 1fr; }
     LabsPane LossPlot { height: 1fr; min-height: 6; }
-    LabsPane #run-output { height: 5; color: $text-muted; }
+    LabsPane #plot-legend { height: auto; max-height: 3; }
+    LabsPane #run-output-box { height: 5; }
+    LabsPane #run-output { color: $text-muted; }
+    LabsPane.grading LossPlot, LabsPane.grading #plot-legend { display: none; }
+    LabsPane.grading #run-output-box { height: 1fr; }
+    LabsPane.grading #run-output { color: $text; }
     LabsPane #labs-notice { height: auto; color: $warning; }
     """
     BINDINGS = [
         Binding("r", "run_lab", "Run lab"),
         Binding("s", "stop_run", "Stop run"),
         Binding("space", "toggle_overlay", "Overlay"),
-        Binding("plus,right_square_bracket", "smoothing(1)", "Smooth+", key_display="+"),
-        Binding("minus,left_square_bracket", "smoothing(-1)", "Smooth-", key_display="-"),
-        Binding("l", "toggle_log", "Log y"),
-        Binding("x", "toggle_x", "Step/epoch"),
+        Binding("plus,right_square_bracket", "smoothing(1)", "Smooth+", key_display="+", show=False),
+        Binding("minus,left_square_bracket", "smoothing(-1)", "Smooth-", key_display="-", show=False),
+        Binding("l", "toggle_log", "Log y", show=False),  # keys shown beside the settings line
+        Binding("x", "toggle_x", "Step/epoch", show=False),
         Binding("m", "cycle_panels", "Panels", show=False),
         Binding("d", "details", "Details"),
         Binding("e", "exercise", "Exercise"),
@@ -87,14 +102,18 @@ class LabsPane(Horizontal):
     def compose(self) -> ComposeResult:
         with Vertical(id="labs-side"):
             yield Label("Labs", classes="title")
-            yield OptionList(id="lab-list")
+            yield LabList(id="lab-list")
             yield Label("Runs", classes="title")
             yield RunList(id="run-list")
-            yield Static("", id="labs-notice")
+            yield ContainedStatic("", id="labs-notice")
         with Vertical(id="labs-main"):
             yield RunSummary(id="run-summary")
             yield LossPlot(id="loss-plot")
-            yield Static("", id="run-output")
+            yield PlotLegend("", id="plot-legend")
+            # The grader's verdict needs the room: while an exercise run is shown it takes the
+            # plot's place (the `grading` class) and scrolls when it is longer still.
+            with VerticalScroll(id="run-output-box"):
+                yield ContainedStatic("", id="run-output")
 
     # -- start-up ---------------------------------------------------------------------------------
 
@@ -120,6 +139,7 @@ class LabsPane(Horizontal):
         labs.clear_options()
         for lab in self.runner.registry.labs.values():
             marks = (" ✎" if lab.exercise else "") + (" [dim]gpu[/dim]" if lab.wants_gpu else "")
+            marks += f" [dim]needs {escape(', '.join(lab.missing))}[/dim]" if lab.missing else ""
             labs.add_option(Option(f"{escape(lab.id)}{marks}", id=lab.id))
         if labs.option_count:
             labs.highlighted = 0  # r and e work at once, on the first lab
@@ -147,6 +167,10 @@ class LabsPane(Horizontal):
         except (OSError, SQLAlchemyError) as err:  # a full disk, a database busy for too long
             if not self._trouble:
                 self.notify(f"Labs: {err}; will keep trying.", severity="error", timeout=10)
+            self._trouble = True
+        except Exception as err:  # noqa: BLE001 - a bug in one redraw must not end the app
+            if not self._trouble:
+                self.query_one("#labs-notice", Static).update(escape(f"Labs could not update: {type(err).__name__}: {err}"))
             self._trouble = True
         else:
             self._trouble = False
@@ -212,6 +236,9 @@ class LabsPane(Horizontal):
             self._plot_drawn_at = time.monotonic()
             labels = run_labels(shown) if len(shown) > 1 else {run.id: run.lab_id for run in shown}
             plot.show([(labels[run.id], monitor) for run, monitor in monitors])
+            legend = plot.legend()
+            view_text = escape(view.describe())
+            self.query_one(PlotLegend).update(f"{legend}\n[dim]{view_text}[/dim]" if legend else f"[dim]{view_text}[/dim]")
             self._show_summary()
         self._show_output()
 
@@ -221,10 +248,13 @@ class LabsPane(Horizontal):
             return
         monitor = self.runner.monitor(run, catch_up=False)
         running = run.id in self.runner.running
-        self.query_one(RunSummary).show(run, monitor, running, self.query_one(LossPlot).view.describe())
+        self.query_one(RunSummary).show(run, monitor, running)
 
     def _show_output(self) -> None:
         run = self.rows.get(self.current or "")
+        box = self.query_one("#run-output-box")
+        if box.display != (run is not None):  # no run picked: the lab's description has the room
+            box.display = run is not None
         if run is None:
             return
         log = Path(run.run_dir) / "stdout.log"
@@ -236,10 +266,12 @@ class LabsPane(Horizontal):
         if signature == self._output_signature:
             return
         self._output_signature = signature
-        lines = output_tail(Path(run.run_dir), 5)
+        grading = run.lab_id.endswith(EXERCISE_SUFFIX)
+        self.set_class(grading, "grading")
+        lines = output_tail(Path(run.run_dir), GRADER_LINES if grading else 5)
         running = run.id in self.runner.running
         text = "\n".join(lines) if lines else ("(no output yet)" if running else "(no output)")
-        self.query_one("#run-output", Static).update(escape(text), layout=False)
+        self.query_one("#run-output", Static).update(escape(text), layout=grading)
 
     def _run_finished(self, run: LabRun) -> None:
         if not self.ready:  # finished while catching up at start-up (in the loading thread)
@@ -248,9 +280,9 @@ class LabsPane(Horizontal):
         self._rows_dirty = True
         if run.lab_id.endswith(EXERCISE_SUFFIX):
             if run.passed:
-                self.notify("Exercise passed: recorded as done for the lab's topics.", timeout=8)
+                self.notify("Exercise passed: each check counts for the topics it covers (see Progress).", timeout=8)
             else:
-                self.notify("Exercise not passed yet: the grader's output is under the plot.", severity="warning", timeout=8)
+                self.notify("Exercise not passed yet: the grader's report says what to fix.", severity="warning", timeout=8)
         elif run.status in (RunStatus.CRASHED, RunStatus.FAILED):
             self.notify(f"{run.id} {run.status.value}: its output is under the plot.", severity="error", timeout=8)
         if run.id == self.current:
@@ -331,6 +363,9 @@ class LabsPane(Horizontal):
         if lab is None:
             self.notify("Pick a lab in the list first.", severity="warning")
             return
+        if lab.unavailable:  # say how to add what it needs before asking for parameters
+            self.notify(lab.unavailable, severity="warning", timeout=12)
+            return
         form = LabForm(lab, self.runner.registry, gpu_present(self.app))
         self.app.push_screen(form, lambda request: self._launch(lab, request))
 
@@ -356,8 +391,26 @@ class LabsPane(Horizontal):
         if run is None or run.id not in self.runner.running:
             self.notify("No running run selected.", severity="warning")
             return
+        self.app.push_screen(ConfirmStop(run.id), lambda stop: self._stop(run) if stop else None)
+
+    def _stop(self, run: LabRun) -> None:
+        if run.id not in self.runner.running:  # it ended while the question was up
+            return
         self.runner.stop(run)
         self.notify(f"Stopping {run.id}: it saves a checkpoint (killed after {self.runner.grace_s:g} s otherwise).")
+
+    def leaving_note(self) -> str | None:
+        """What to tell the learner as the app quits with runs still going (they keep going)."""
+        if not self.ready or not self.runner.running:
+            return None
+        ids = sorted(self.runner.running)
+        named = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        one = len(ids) == 1
+        return (
+            f"{'A lab run keeps' if one else f'{len(ids)} lab runs keep'} going: {named}. "
+            f"Start dltui again and the Labs area re-attaches to {'it' if one else 'them'}; "
+            "or follow it with `dltui lab attach RUN`, stop it with `dltui lab stop RUN`."
+        )
 
     # -- the plot's view --------------------------------------------------------------------------
 
@@ -382,47 +435,3 @@ class LabsPane(Horizontal):
         view = self.query_one(LossPlot).view
         view.panels = PANELS[(PANELS.index(view.panels) + 1) % len(PANELS)]
         self._redraw()
-
-    # -- exercise mode ----------------------------------------------------------------------------
-
-    def _exercise_lab(self) -> Lab | None:
-        lab = self._highlighted_lab()
-        if lab is None or lab.exercise is None:
-            with_exercise = [l.id for l in self.runner.registry.labs.values() if l.exercise]
-            hint = f" (labs with one: {', '.join(with_exercise)})" if with_exercise else ""
-            self.notify(f"Pick a lab with an exercise (✎) first{hint}.", severity="warning")
-            return None
-        return lab
-
-    def action_exercise(self) -> None:
-        """Copy the exercise to the workspace, open it in $EDITOR, then grade it."""
-        lab = self._exercise_lab()
-        if lab is None:
-            return
-        try:
-            path = prepare_workspace(lab, self.context.settings.workspace_dir)
-        except (LabStartError, OSError) as err:
-            self.notify(str(err), severity="error")
-            return
-        try:
-            with self.app.suspend():
-                open_in_editor(path)
-        except SuspendNotSupported:
-            self.notify(f"Edit {path} in your editor, then press g to grade it.", timeout=15)
-            return
-        except LabStartError as err:
-            self.notify(str(err), severity="error", timeout=10)
-            return
-        self.action_grade()
-
-    def action_grade(self) -> None:
-        lab = self._exercise_lab()
-        if lab is None:
-            return
-        try:
-            run = start_grader(self.runner, lab, self.context.settings.workspace_dir, self.context.session_id)
-        except (LabStartError, OSError) as err:
-            self.notify(str(err), severity="error")
-            return
-        self.notify(f"Grading your {lab.id} exercise...")
-        self.show_runs([run.id])

@@ -1,9 +1,9 @@
 """The Review area: today's queue or a quiz, one card at a time, from the keyboard.
 
-Keys: space shows the answer; 1-4 rate Again/Hard/Good/Easy (each label shows the interval it
-would give); a-f answer a multiple-choice card; a numeric card takes a number and Enter; after
-an auto-graded card Enter accepts the proposed rating; u (or ctrl+z) undoes; b (or B) buries until
-tomorrow; s suspends; v toggles the stats view; r goes back to today's queue after a quiz.
+Keys: space shows the answer; 1-4 rate Again/Hard/Good/Easy (each label is the interval it will
+give, fuzz included); a-f choose; a number + Enter; then Enter gives the grade the line names; u
+(ctrl+z inside the number box) undoes; b buries (out of a quiz too); s suspends; v stats; / the
+card browser; r back to today's queue. An empty queue or a finished quiz shows a summary.
 
 Other areas start a quiz with ``ReviewPane.start_quiz(topic_id)``, e.g.
 ``self.app.query_one(ReviewPane).start_quiz("backpropagation")``: the pane switches its tab
@@ -30,6 +30,10 @@ from dltui.srs import AnswerError, QueuedCard, Quiz, QuizError, ReviewQueue, Stu
 from dltui.srs.answers import propose_rating
 from dltui.srs.deck import StudyDeck
 from dltui.srs.scheduler import interval_label
+from dltui.srs.summary import session_summary
+from dltui.store.database import DatabaseWriteError
+from dltui.tutor.activity import LearnerActivity
+from dltui.ui.review_browser import CardBrowser
 from dltui.ui.review_card import CardView
 from dltui.ui.review_stats import ReviewStatsView
 
@@ -57,15 +61,18 @@ class ReviewPane(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("space", "reveal", "Show answer"),
+        # space and r are named on screen (the hint line, the quiz's status line), which keeps the
+        # footer short enough for 80 columns with every other Review key in it.
+        Binding("space", "reveal", "Show answer", show=False),
         Binding("enter", "accept", "Accept", show=False),
         *[Binding(key, f"rate({int(rating)})", rating.name, show=False) for key, rating in RATING_KEYS.items()],
         *[Binding(key, f"choose('{key}')", f"Choose {key}", show=False) for key in CHOICE_KEYS],
-        Binding("u,ctrl+z", "undo", "Undo"),  # ctrl+z also works while typing a number
+        Binding("u,ctrl+z", "undo", "Undo", key_display="u/^z"),  # ctrl+z also works while typing a number
         Binding("b,B", "bury", "Bury"),
         Binding("s", "suspend", "Suspend"),
         Binding("v", "toggle_stats", "Stats"),
-        Binding("r", "back_to_reviews", "Reviews"),
+        Binding("slash", "browse", "Find", key_display="/"),
+        Binding("r", "back_to_reviews", "Reviews", show=False),
     ]
 
     def __init__(
@@ -86,6 +93,8 @@ class ReviewPane(Vertical, can_focus=True):
         self._left_number_box = False
         self.showing_stats = False
         self.history: list[UndoStep] = []
+        self.session_logs: list[int] = []  # every answer given here and not undone, for the summary
+        self._deck_start = 0  # where the current deck's answers begin in session_logs
 
     def compose(self) -> ComposeResult:
         yield Static(id="review-status", markup=False)
@@ -115,6 +124,7 @@ class ReviewPane(Vertical, can_focus=True):
             self.app.notify(str(err), severity="warning")
             return False
         self.deck, self.history = quiz, []
+        self._deck_start = len(self.session_logs)
         self.showing_stats = False
         self.query_one("#review-views", ContentSwitcher).current = "review-card"
         self._bring_to_front()
@@ -138,6 +148,7 @@ class ReviewPane(Vertical, can_focus=True):
             view.show_card(self.card, self._caption())
             self.shown_at = time.monotonic()
             self._focus_number_box()
+        self._leave_hidden_number_box()
         self._update_status()
         self._update_ratings()
         self.refresh_bindings()
@@ -147,12 +158,16 @@ class ReviewPane(Vertical, can_focus=True):
             result = self.deck.finish()
             self.history = []  # the quiz's score is recorded; its answers stay
             level = f" · assessed {result.level.value.replace('_', ' ')}" if result.level else ""
+            summary = session_summary(self.context, self.session_logs[self._deck_start:], self.clock)
             view.show_message(
-                f"Quiz on {self.deck.topic.title} done: {result.summary}{level}.", "r: back to today's reviews"
+                f"Quiz on {self.deck.topic.title} done: {result.summary}{level}.",
+                "\n".join([*summary.lines("This quiz"), "r: back to today's reviews"]),
             )
             return
         queue: ReviewQueue = self.deck
         lines = []
+        if self.session_logs:
+            lines += session_summary(self.context, self.session_logs, self.clock).lines("This session")
         next_due = queue.next_learning_due()
         if next_due is not None:
             minutes = max(1, round((next_due - self.clock.now()).total_seconds() / 60))
@@ -176,13 +191,17 @@ class ReviewPane(Vertical, can_focus=True):
     def _update_status(self) -> None:
         status = self.query_one("#review-status", Static)
         if isinstance(self.deck, Quiz):
-            status.update(f"Quiz · {self.deck.topic.title} · {self.deck.position}/{self.deck.size} answered")
+            title = self.deck.topic.title
+            title = title if len(title) <= 36 else title[:35] + "…"  # the line fits 80 columns whole
+            status.update(f"Quiz · {title} · {self.deck.position}/{self.deck.size} answered · r: back to reviews")
             return
-        counts = self.deck.counts() if self.deck else None
-        if counts is not None:
+        if self.deck is not None:
+            from dltui.srs.today import today_counts  # the one definition every screen shows
+
+            today = today_counts(self.context, self.clock)
             status.update(
-                f"Review · learning {counts.learning} · due {counts.reviews} · new {counts.new} · "
-                f"done today {counts.reviews_done + counts.new_done}"
+                f"Review · due today {today.due} (learning {today.learning} · reviews {today.reviews} · "
+                f"new {today.new}) · done today {today.done}"
             )
 
     def _update_ratings(self) -> None:
@@ -195,8 +214,10 @@ class ReviewPane(Vertical, can_focus=True):
             last_letter = CHOICE_KEYS[max(0, len(content.choices) - 1)]
             hint = {
                 CardKind.MULTIPLE_CHOICE: f"a-{last_letter}: choose · space: show the answer",
-                CardKind.NUMERIC: "type a number, Enter: check · Esc, then space: show the answer",
+                CardKind.NUMERIC: "number + Enter: check · Esc, then space: show the answer",
             }.get(content.kind, "space: show the answer")
+            if self.history:  # u is a letter inside the number box; ctrl+z works there too
+                hint += " · ctrl+z: undo" if content.kind is CardKind.NUMERIC else " · u: undo"
             ratings.update(Text(hint, style="italic"))
             return
         line = Text()
@@ -205,7 +226,7 @@ class ReviewPane(Vertical, can_focus=True):
             line.append(f" {key} {rating.name} {interval_label(self.intervals[rating])} ", style=style)
             line.append(" ")
         if self.proposed is not None:
-            line.append(" Enter: accept", style="italic")
+            line.append(f" Enter: {self.proposed.name}", style="italic")
         ratings.update(line)
 
     def notice(self, message: str) -> None:
@@ -231,6 +252,8 @@ class ReviewPane(Vertical, can_focus=True):
             return unanswered_choice and CHOICE_KEYS.index(letter) < len(card.content.choices)
         if action in ("bury", "suspend"):
             return card is not None
+        if action == "browse":
+            return True
         if action == "undo":
             return bool(self.history)
         if action == "back_to_reviews":
@@ -266,10 +289,13 @@ class ReviewPane(Vertical, can_focus=True):
                 self.card.card_id, rating, duration_ms=duration_ms, answer_given=self.response,
                 auto_graded=self.correct is not None,
             )
-        except AnswerError as err:
+        except (AnswerError, DatabaseWriteError) as err:  # disk full: the card stays to be answered again
             self.notice(str(err))
             return
         self.history.append(UndoStep("answer", answer.card_id, answer.log_id))
+        self.session_logs.append(answer.log_id)
+        if rating == int(Rating.Again):  # so "why did I get that wrong?" in the chat has an answer
+            self.context.activity = LearnerActivity.failed_card(self.card.card_key, self.card.topic_id, self.response)
         if answer.notice:
             self.app.notify(answer.notice, title="Leech", severity="warning", timeout=10)
         self.notice(answer.notice or f"{Rating(rating).name}: next in {interval_label(answer.interval)}.")
@@ -282,6 +308,8 @@ class ReviewPane(Vertical, can_focus=True):
         try:
             if step.kind == "answer":
                 self.deck.undo(step.value)
+                if step.value in self.session_logs:
+                    self.session_logs.remove(step.value)
             elif step.kind == "bury":
                 self.deck.unbury(step.card_id, step.value)
             else:
@@ -296,7 +324,8 @@ class ReviewPane(Vertical, can_focus=True):
         if self.card is not None:
             previous = self.deck.bury(self.card.card_id)
             self.history.append(UndoStep("bury", self.card.card_id, previous))
-            self.notice("Buried until tomorrow.")
+            where = "out of this quiz and today's reviews" if isinstance(self.deck, Quiz) else "out of today's reviews"
+            self.notice(f"Buried: {where} until tomorrow.")
             self.show_next()
 
     def action_suspend(self) -> None:
@@ -320,6 +349,7 @@ class ReviewPane(Vertical, can_focus=True):
             if self.card is not None:
                 self.deck.finish()
             self.deck, self.history = ReviewQueue(self.context, self.clock, self._scheduler), []
+            self._deck_start = len(self.session_logs)
             self.notice("Back to today's reviews.")
             self.show_next()
 
@@ -345,6 +375,22 @@ class ReviewPane(Vertical, can_focus=True):
             return  # the learner pressed Esc to use the other keys
         if self.card is not None and not self.revealed and self.card.content.kind is CardKind.NUMERIC:
             self.query_one("#card-input", Input).focus()
+
+    def _leave_hidden_number_box(self) -> None:
+        # After an undo or a suspend the number box may be hidden (or disabled) with the focus
+        # still in it, and then it would swallow space and the digits: give the keys back.
+        box = self.query_one("#card-input", Input)
+        if box.has_focus and (self.card is None or self.card.content.kind is not CardKind.NUMERIC or self.revealed):
+            self.focus()
+
+    def action_browse(self) -> None:
+        def closed(changed: bool | None) -> None:
+            if changed and not self.revealed:
+                self.show_next()  # the card shown may have been suspended or buried in the browser
+            else:
+                self._update_status()
+
+        self.app.push_screen(CardBrowser(self.context, self.clock), closed)
 
     def _bring_to_front(self) -> None:
         pane = next((a for a in self.ancestors if isinstance(a, TabPane)), None)

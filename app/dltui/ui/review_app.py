@@ -33,10 +33,13 @@ class ReviewApp(App):
         self.quiz_topic = quiz_topic
         self.clock = clock
         self.scheduler = scheduler
+        self.answered_log_ids: list[int] = []  # answers given and not undone; `dltui review` prints their summary
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ReviewPane(self.context, clock=self.clock, scheduler=self.scheduler)
+        pane = ReviewPane(self.context, clock=self.clock, scheduler=self.scheduler)
+        self.answered_log_ids = pane.session_logs  # the same list: it outlives the screen for the summary
+        yield pane
         yield Footer()
 
     def on_mount(self) -> None:

@@ -33,9 +33,11 @@ class ReviewStatsView(VerticalScroll):
                 text.append(character, style=HEAT_STYLES[level] if level >= 0 and line.startswith("  ") else "")
             text.append("\n")
         text.append("\nMastery by domain\n", style="bold")
+        # Whole titles ("Frameworks and implementation" is 29 wide); the bar gives way at 80 columns.
+        width = max((len(domain_titles.get(d, d)) for d in stats.domain_mastery), default=0)
         for domain_id, fraction in stats.domain_mastery.items():
-            title = domain_titles.get(domain_id, domain_id)[:28]
-            text.append(f"  {domain_id} {title:<28} ")
+            title = domain_titles.get(domain_id, domain_id)
+            text.append(f"  {domain_id} {title:<{width}} ")
             text.append(bar(fraction, 20), style="green")
             text.append(f" {fraction:4.0%}\n")
         text.append("\nv: back to the cards", style="italic")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual import events
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Markdown, Static, Tree
 
@@ -15,9 +16,14 @@ from dltui.curriculum import Topic
 from dltui.srs.mastery import MasteryState
 from dltui.srs.recommend import study_next
 from dltui.srs.topic_status import TopicStatus, topic_statuses
+from dltui.tutor.activity import LearnerActivity
+from dltui.ui.contained import ContainedStatic
 
 STATE_MARK = {MasteryState.MASTERED: "✓", MasteryState.LEARNING: "◐", MasteryState.NOT_STARTED: "○"}
 LOCKED_MARK = "·"
+TREE_GUIDES = 8  # columns the tree adds around a topic label: guides, its own padding, a scrollbar
+MAP_SHARE = 0.55  # the map may take up to this share of the width; the reading pane keeps the rest
+MAP_MIN = 34
 
 
 def topic_label(topic: Topic, status: TopicStatus) -> str:
@@ -49,7 +55,9 @@ def topic_markdown(context: StudyContext, topic: Topic, statuses: dict[str, Topi
     )
 
 
-class TopicsPane(Horizontal):
+class TopicsPane(Vertical):
+    """What to study next across the top; under it the topic map and the reading pane."""
+
     BINDINGS = [
         Binding("c", "chat", "Talk about it"),
         Binding("q", "quiz", "Quiz it"),
@@ -63,22 +71,33 @@ class TopicsPane(Horizontal):
         self.statuses: dict[str, TopicStatus] = {}
         self.current: str | None = None
         self.next_topic: str | None = None
+        self._label_width = MAP_MIN
+        self._cursor_wanted: str | None = None  # where the tree's cursor goes once it is rebuilt
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="topic-map"):
-            yield Static("", id="study-next")
-            tree: Tree[str] = Tree("Curriculum", id="topic-tree")
-            tree.show_root = False
-            yield tree
-        with VerticalScroll(id="topic-detail"):
-            yield Markdown("Select a topic and press Enter to read it.", id="topic-text")
+        yield ContainedStatic("", id="study-next")
+        with Horizontal(id="topics-body"):
+            with Vertical(id="topic-map"):
+                tree: Tree[str] = Tree("Curriculum", id="topic-tree")
+                tree.show_root = False
+                yield tree
+            with VerticalScroll(id="topic-detail"):
+                yield Markdown("Select a topic and press Enter to read it.", id="topic-text")
 
     def on_show(self) -> None:
         # Built when shown, not at start-up: a hidden map costs the first frame for nothing, and
         # reviews and assessments made elsewhere change mastery in the meantime.
         self.refresh_map()
 
-    def refresh_map(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_map(event.size.width)
+
+    def _fit_map(self, width: int) -> None:
+        """As wide as the longest title needs, within MAP_SHARE of the pane (never below MAP_MIN)."""
+        wanted = max(MAP_MIN, min(self._label_width + TREE_GUIDES, int(width * MAP_SHARE)))
+        self.query_one("#topic-map").styles.width = wanted
+
+    def refresh_map(self, force: bool = False) -> None:
         curriculum = self.context.curriculum
         self.statuses = topic_statuses(self.context)
         mastery = {k: s.mastery for k, s in self.statuses.items()}
@@ -91,7 +110,9 @@ class TopicsPane(Horizontal):
         self.next_topic = suggestions[0].topic.id if suggestions else None
         tree = self.query_one("#topic-tree", Tree)
         expanded = {node.data for node in tree.root.children if node.is_expanded} if tree.root.children else None
+        under_cursor = self._cursor_wanted or (tree.cursor_node.data if tree.cursor_node is not None else None)
         tree.clear()
+        labels = []
         for domain in curriculum.domains.values():
             topics = curriculum.topics_in(domain.id)
             progress = sum(self.statuses[t.id].mastery.fraction for t in topics) / len(topics) if topics else 0.0
@@ -101,18 +122,45 @@ class TopicsPane(Horizontal):
                 expand=expanded is None or domain.id in expanded,
             )
             for topic in topics:
-                branch.add_leaf(topic_label(topic, self.statuses[topic.id]), data=topic.id)
+                labels.append(topic_label(topic, self.statuses[topic.id]))
+                branch.add_leaf(labels[-1], data=topic.id)
+        self._label_width = max(map(len, labels), default=MAP_MIN)
+        self._fit_map(self.size.width)
+        if under_cursor is not None:
+            self.call_after_refresh(self._cursor_to, under_cursor)  # the new nodes get lines on refresh
         if self.current:
-            self.show_topic(self.current)
+            self.show_topic(self.current, force)
+
+    def _cursor_to(self, data: str) -> None:
+        tree = self.query_one("#topic-tree", Tree)
+        for domain in tree.root.children:
+            for node in (domain, *domain.children):
+                if node.data == data:
+                    if node is not domain:
+                        domain.expand()
+                    self.call_after_refresh(tree.move_cursor, node)
+                    self._cursor_wanted = None
+                    return
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
         if event.node.data in self.context.curriculum.topics:
             self.show_topic(event.node.data)
 
-    def show_topic(self, topic_id: str) -> None:
+    def show_topic(self, topic_id: str, force: bool = False) -> None:
         self.current = topic_id
+        self.context.activity = LearnerActivity.reading_topic(topic_id)  # the tutor sees what is open
         topic = self.context.curriculum.topics[topic_id]
-        self.query_one("#topic-text", Markdown).update(topic_markdown(self.context, topic, self.statuses))
+        text = topic_markdown(self.context, topic, self.statuses)
+        reading = self.query_one("#topic-text", Markdown)
+        # Showing the pane (and every resize that re-shows it) rebuilds the map; re-rendering an
+        # unchanged topic would only race its own earlier render and can leave the pane blank.
+        if force or reading.source != text:
+            reading.update(text)
+
+    def select_topic(self, topic_id: str) -> None:
+        """Put the tree's cursor on a topic (opening its domain) and show it (from the palette)."""
+        self.current = self._cursor_wanted = topic_id
+        self.refresh_map()
 
     def _chosen(self) -> str | None:
         node = self.query_one("#topic-tree", Tree).cursor_node
@@ -139,4 +187,4 @@ class TopicsPane(Horizontal):
         self.app.open_lab(labs[0])
 
     def action_refresh_map(self) -> None:
-        self.refresh_map()
+        self.refresh_map(force=True)

@@ -6,13 +6,12 @@
 Three methods are left to you, marked TODO: `MLP.forward`, `MLP.backward` and `MLP.step`.
 Everything else is written. Keep the names and signatures: the grader calls them.
 
-Check your work with the grader (from the labs/numpy-mlp folder):
-
-    python grade.py --file path/to/this/mlp.py
+Check your work with the grader: press g in dltui's Labs area (numpy-mlp highlighted).
 
 It runs shape tests, compares values with a reference on tiny data, runs a numerical gradient
 check on your backward(), checks two momentum steps, and trains a tiny problem. When it passes,
-train your network on the real digits:  python train.py --mlp_file path/to/this/mlp.py
+train your network on the real digits: run numpy-mlp with mlp_file set to this file (r in the
+Labs area, or  dltui lab run numpy-mlp -p mlp_file=path/to/this/mlp.py).
 
 Hints, in order of need:
   * Linear layer: z = a @ W + b, with a (N, fan_in), W (fan_in, fan_out), b (fan_out,).

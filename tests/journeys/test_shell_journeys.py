@@ -1,0 +1,124 @@
+"""Shell journeys: the area keys, the key panel, the command palette, Tab and quitting."""
+
+from __future__ import annotations
+
+from dltui.ui.app import AREAS, DltuiApp
+from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
+
+# Something only each area shows, read off the screen.
+AREA_MARKS = {
+    "chat": "Tutor: offline tutor",
+    "topics": "Study next",
+    "review": "due today",
+    "labs": "Runs",
+    "progress": "study tracker",
+}
+
+
+def active_area(app) -> str:
+    return app.query_one("#areas").active
+
+
+async def palette(pilot, typed: str) -> None:
+    """Ctrl+P, type, Enter: the top match runs."""
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: pilot.app.screen.__class__.__name__ == "CommandPalette")
+    await type_text(pilot, typed)
+    await wait_until(pilot, lambda: typed.lower() in screen_text(pilot.app).lower() and _palette_has_hits(pilot.app))
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: pilot.app.screen.__class__.__name__ != "CommandPalette")
+
+
+def _palette_has_hits(app) -> bool:
+    lists = app.screen.query("CommandList")
+    return bool(lists) and lists.first().option_count > 0
+
+
+async def test_function_and_alt_keys_open_every_area(learner, size):
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        for keys in ([key for _a, _t, key in AREAS], [f"alt+{i}" for i in range(1, len(AREAS) + 1)]):
+            for (area, title, key), press in zip(reversed(AREAS), reversed(keys)):
+                await pilot.press(press)
+                screen = await wait_for_text(pilot, AREA_MARKS[area])
+                assert AREA_MARKS[area] in screen, f"{press} did not show {title}"
+                assert f"{key.upper()} {title}" in screen.splitlines()[1], "the tab says its key"
+
+
+async def test_question_mark_toggles_the_key_panel_outside_text_boxes(learner, size):
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        screen = await wait_for_text(pilot, "Talk about it")
+        assert app.screen.query("HelpPanel") and "Quiz it" in screen
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+        await pilot.press("f1")  # in the chat's text box ? is a character, and the footer says so
+        await pilot.pause()
+        assert "? Keys" not in screen_text(app).splitlines()[-1]
+
+
+async def test_palette_opens_areas_topics_quizzes_and_chats(learner, size):
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await palette(pilot, "go to progress")
+        assert "study tracker" in await wait_for_text(pilot, "study tracker")
+        await palette(pilot, "open topic backprop")
+        screen = await wait_for_text(pilot, "B4 Backpropagation")
+        assert active_area(app) == "topics" and "Needs:" in screen
+        await pilot.press("c")  # the tree's cursor is on the topic the palette opened
+        assert "Let's study Backpropagation" in await wait_for_text(pilot, "Let's study Backpropagation")
+        await palette(pilot, "quiz topic linear algebra")
+        assert "Quiz: Linear algebra" in await wait_for_text(pilot, "Quiz: Linear algebra")
+        await palette(pilot, "new chat")
+        screen = await wait_for_text(pilot, "Chat #2")
+        assert active_area(app) == "chat" and "Chat #2" in screen
+        await type_text(pilot, "next")  # the text box has the focus
+        await pilot.press("enter")
+        assert "What would you like to study?" in await wait_for_text(pilot, "What would you like to study?")
+
+
+async def test_palette_runs_a_lab_shows_stats_and_exports_notes(learner, size):
+    app = DltuiApp(learner)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.pause()
+        await palette(pilot, "run lab numpy-xor")
+        screen = await wait_for_text(pilot, "Cancel")
+        assert "(numpy-xor)" in screen and "Learning rate" in screen, "the run form is open"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.__class__.__name__ != "LabForm")
+        await palette(pilot, "review stats")
+        await pilot.pause()
+        assert active_area(app) == "review" and app.query_one("ReviewPane").showing_stats
+        await palette(pilot, "export session notes")
+        screen = await wait_for_text(pilot, "Written:")
+        assert "dl-study-tracker.md" in screen.replace("\n", "")
+        assert (learner.settings.data_dir / "progress" / "dl-study-tracker.md").exists()
+
+
+async def test_tab_and_shift_tab_move_between_widgets(learner, size):
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # A1 in the reading pane
+        await wait_for_text(pilot, "A1 Linear algebra")
+        await pilot.press("tab", "end")  # the reading pane has the keys: End goes to its bottom
+        screen = await wait_for_text(pilot, "Sources")
+        assert "open its lab" in screen
+        await pilot.press("shift+tab", "down", "enter")  # back in the tree: the next topic opens
+        assert "A2 Calculus" in await wait_for_text(pilot, "A2 Calculus")
+
+
+async def test_ctrl_q_quits_even_from_the_text_box(learner):
+    app = DltuiApp(learner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "half a sentence")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app.is_running

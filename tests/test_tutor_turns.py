@@ -1,0 +1,120 @@
+"""Learner turns are typed when stored; retry replaces a reply; a new chat follows the tutor setting."""
+
+import os
+import subprocess
+import sys
+
+from sqlmodel import select
+
+from dltui.context import StudyContext
+from dltui.settings import load_settings
+from dltui.store.models import KnowledgeGap, Message
+from dltui.tutor import history
+from dltui.tutor.chat import Chat
+
+TOPIC = "attention"
+
+
+async def say(chat, text):
+    return await chat.send(text, lambda piece: None, lambda outcome: None)
+
+
+def learner_messages(context):
+    with context.store.session() as session:
+        return list(session.exec(select(Message).where(Message.role == "user").order_by(Message.id)))
+
+
+def turn_of(message):
+    return {k: message.meta[k] for k in ("turn", "check", "topic") if k in message.meta}
+
+
+async def test_offline_turns_are_typed_when_stored(context):
+    chat = Chat(context, tutor_kind="offline")
+    topic = context.curriculum.topics[TOPIC]
+    checks = [q for q in topic.questions if q.kind.value == "check"]
+    await say(chat, "topic attention")
+    await say(chat, "no idea")
+    await say(chat, "what is the difference between Adam and SGD?")
+    await say(chat, "hint")
+    await say(chat, " ".join(checks[0].key_points))
+    await say(chat, "skip")
+    await say(chat, "explain")
+    await say(chat, "next")
+    turns = [turn_of(m) for m in learner_messages(context)]
+    assert turns == [
+        {"turn": "command", "topic": TOPIC},
+        {"turn": "answer", "check": 0, "topic": TOPIC},
+        {"turn": "question", "topic": TOPIC},
+        {"turn": "hint_request", "check": 1, "topic": TOPIC},
+        {"turn": "answer", "check": 1, "topic": TOPIC},
+        {"turn": "command", "check": 2, "topic": TOPIC},
+        {"turn": "command", "topic": TOPIC},
+        {"turn": "command"},
+    ]
+
+
+async def test_claude_turns_are_question_or_message(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-turns")
+    settings = load_settings(tmp_path / "data" / "tutor.db", env={"ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "DLTUI_TUTOR": "claude"})
+    context = StudyContext.open(settings=settings)
+    chat = Chat(context, retry_delays=())
+    assert chat.kind == "claude"
+    await say(chat, "What is attention?")
+    await say(chat, "I think it is a weighted average")
+    assert [m.meta.get("turn") for m in learner_messages(context)] == ["question", "message"]
+    context.close()
+
+
+async def test_retry_replaces_the_reply_and_counts_nothing_twice(context):
+    chat = Chat(context, tutor_kind="offline")
+    await say(chat, "topic attention")
+    await say(chat, "no idea")
+    await say(chat, "because of the learning rate")  # miss 1: a hint
+    first = await chat.answer(lambda piece: None, lambda outcome: None)  # Ctrl+R
+    assert first.text.startswith("Not quite yet")
+    await say(chat, "still the learning rate")  # miss 2: explained another way, no gap yet
+    retried = await chat.answer(lambda piece: None, lambda outcome: None)
+    assert "Not quite yet" not in retried.text and "another way" in retried.text
+    roles = [m.role for m in chat.messages()]
+    assert roles.count("assistant") == roles.count("user") == 4
+    with context.store.session() as session:
+        assert session.exec(select(KnowledgeGap)).all() == []
+    await say(chat, "no clue at all")  # miss 3: the key points and one gap
+    await chat.answer(lambda piece: None, lambda outcome: None)
+    await chat.answer(lambda piece: None, lambda outcome: None)
+    with context.store.session() as session:
+        assert len(session.exec(select(KnowledgeGap)).all()) == 1
+    assert [m.role for m in chat.messages()].count("tool") == 1
+    last_state = [m for m in chat.messages() if m.role == "assistant"][-1].meta["offline"]
+    assert last_state["position"] == 1 and last_state["attempts"] == 0
+
+
+def test_a_new_chat_follows_the_setting_not_the_last_chat(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-setting")
+    settings = load_settings(tmp_path / "data" / "tutor.db", env={"DLTUI_TUTOR": "claude"})
+    context = StudyContext.open(settings=settings)
+    old = history.start_conversation(context, "offline")
+    assert Chat(context, conversation_id=old.id).kind == "offline"  # an old chat keeps its tutor
+    fresh = Chat(context)
+    assert fresh.kind == "claude" and fresh.tutor_label.startswith("Claude")
+    context.close()
+
+
+def test_anthropic_is_imported_on_the_first_message_not_when_a_chat_opens(tmp_path):
+    script = (
+        "import sys\n"
+        "from dltui.context import StudyContext\n"
+        "from dltui.settings import load_settings\n"
+        "from dltui.tutor.chat import Chat\n"
+        f"settings = load_settings({str(tmp_path / 'tutor.db')!r}, env={{'DLTUI_TUTOR': 'claude'}})\n"
+        "context = StudyContext.open(settings=settings)\n"
+        "chat = Chat(context)\n"
+        "print(chat.kind, chat.tutor_label, 'anthropic' in sys.modules)\n"
+    )
+    env = {"ANTHROPIC_API_KEY": "sk-ant-test-lazy", "PATH": "/usr/bin:/bin"}
+    if "PYTHONPATH" in os.environ:  # the dltui under test, when it is not the installed one
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "claude" and done.stdout.split()[-1] == "False"
