@@ -68,8 +68,8 @@ class LabsPane(ExerciseActions, Horizontal):
     LabsPane #labs-notice { height: auto; color: $warning; }
     """
     BINDINGS = [
-        Binding("r", "run_lab", "Run lab"),
-        Binding("s", "stop_run", "Stop run"),
+        Binding("r", "run_lab", "Run"),
+        Binding("s", "stop_run", "Stop"),
         Binding("space", "toggle_overlay", "Overlay"),
         Binding("plus,right_square_bracket", "smoothing(1)", "Smooth+", key_display="+", show=False),
         Binding("minus,left_square_bracket", "smoothing(-1)", "Smooth-", key_display="-", show=False),
@@ -77,7 +77,7 @@ class LabsPane(ExerciseActions, Horizontal):
         Binding("x", "toggle_x", "Step/epoch", show=False),
         Binding("m", "cycle_panels", "Panels", show=False),
         Binding("d", "details", "Details"),
-        Binding("e", "exercise", "Exercise"),
+        Binding("e", "exercise", "Exercise", show=False),  # the lab list marks exercise labs with ✎
         Binding("g", "grade", "Grade", show=False),
     ]
 
