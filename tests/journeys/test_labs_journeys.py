@@ -226,7 +226,7 @@ async def test_the_view_keys_change_what_the_plot_shows_and_say_so(learner):
         await pilot.press("minus", "minus")
         assert "smoothing: 0.30" in await wait_for_text(pilot, "smoothing: 0.30")
         await pilot.press("x")
-        text = await wait_for_text(pilot, "x: epoch")
+        text = await wait_for_text(pilot, "x epoch · ")
         assert "epoch" in region_text(app, "LossPlot")
         await pilot.press("m")  # loss only
         await wait_until(pilot, lambda: "accuracy" not in region_text(app, "LossPlot"))
@@ -240,7 +240,7 @@ async def test_the_view_keys_change_what_the_plot_shows_and_say_so(learner):
         assert runs_of(learner)[0].id in text and "──" in text  # the run's details, in sections
         await pilot.press("escape")
         await wait_until(pilot, lambda: "Escape closes" not in screen_text(app))
-        assert "x: epoch" in screen_text(app)
+        assert "x epoch · " in screen_text(app)
 
 
 # -- defect 12: stopping asks first; quitting says the run keeps going -----------------------------
