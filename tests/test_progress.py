@@ -12,6 +12,7 @@ from textual.widgets import TabbedContent, Tree
 from dltui.notes.progress import learner_progress
 from dltui.notes.sessions import begin_session, close_session
 from dltui.srs import record_answer, sync_cards
+from dltui.srs.days import StudyClock
 from dltui.srs.quiz import Quiz
 from dltui.store.models import CardState
 from dltui.store.types import utcnow
@@ -134,18 +135,41 @@ async def test_a_driven_session_lands_in_notes_tracker_and_json(context, tmp_pat
     assert abs(reported["overall"] - expected["overall"]) < 1e-9 and 0 < reported["overall"] <= 1
 
 
+def _study_day_at(context, hours_after_start: float):
+    """A moment inside today's study day, fixed, so no test depends on the time it runs at."""
+    clock = StudyClock.for_settings(context.settings)
+    return clock.day().start + timedelta(hours=hours_after_start)
+
+
 async def test_a_second_session_the_same_day_is_appended(context):
     sync_cards(context)
-    begin_session(context)
-    record_answer(context, cards_of(context, "probability")[0], Rating.Good)
-    first = close_session(context)
-    after_a_break = utcnow() + timedelta(minutes=context.settings.session_idle_minutes + 1)
+    noon = _study_day_at(context, 8)
+    begin_session(context, now=noon)
+    record_answer(context, cards_of(context, "probability")[0], Rating.Good, now=noon + timedelta(minutes=1))
+    first = close_session(context, now=noon + timedelta(minutes=2))
+    after_a_break = noon + timedelta(minutes=2 + context.settings.session_idle_minutes + 1)
     begin_session(context, now=after_a_break)  # a restart within the idle gap would join the first
-    record_answer(context, cards_of(context, "probability")[1], Rating.Hard)
-    second = close_session(context)
+    record_answer(context, cards_of(context, "probability")[1], Rating.Hard, now=after_a_break + timedelta(minutes=1))
+    second = close_session(context, now=after_a_break + timedelta(minutes=2))
     assert first == second
     text = second.read_text()
     assert text.count("<!-- session ") == 2 and "Hard ·" in text and "Good ·" in text
+
+
+async def test_a_session_after_midnight_is_filed_with_the_evening_before(context):
+    """The study day runs to 4 a.m. local: notes go where that day's reviews are counted."""
+    sync_cards(context)
+    clock = StudyClock.for_settings(context.settings)
+    evening = _study_day_at(context, 23 - context.settings.day_starts_at_hour)  # 23:00 local
+    begin_session(context, now=evening)
+    record_answer(context, cards_of(context, "probability")[0], Rating.Good, now=evening + timedelta(minutes=5))
+    first = close_session(context, now=evening + timedelta(minutes=10))
+    after_midnight = evening + timedelta(hours=1, minutes=5)  # 00:05, after the idle gap
+    begin_session(context, now=after_midnight)
+    record_answer(context, cards_of(context, "probability")[1], Rating.Hard, now=after_midnight + timedelta(minutes=1))
+    second = close_session(context, now=after_midnight + timedelta(minutes=2))
+    assert first == second and first.parent.name == clock.date_of(evening).isoformat()
+    assert second.read_text().count("<!-- session ") == 2
 
 
 async def test_a_session_left_open_is_closed_at_the_next_start(context):

@@ -26,6 +26,7 @@ from fsrs import Rating
 from sqlmodel import col, select
 
 from dltui.srs.cards import card_content
+from dltui.srs.days import StudyClock
 from dltui.srs.recommend import study_next
 from dltui.store.models import (
     Assessment,
@@ -231,8 +232,10 @@ def _metrics(run: LabRun) -> str:
 
 
 def notes_path(context, session: StudySession) -> Path:
-    day = session.started_at.astimezone().strftime("%Y-%m-%d")
-    return context.settings.sessions_dir / day / "session-notes.md"
+    """Notes are filed under the study day the session began on (a session from 23:30 to 00:30
+    belongs to one day, as its reviews do)."""
+    day = StudyClock.for_settings(context.settings).date_of(session.started_at)
+    return context.settings.sessions_dir / day.isoformat() / "session-notes.md"
 
 
 @contextmanager
