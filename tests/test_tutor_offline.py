@@ -89,3 +89,12 @@ async def _last_assistant_meta(context):
     with context.store.session() as session:
         message = session.exec(select(Message).where(Message.role == "assistant").order_by(Message.id.desc())).first()
     return message.meta["offline"]
+
+
+async def test_a_short_name_picks_the_topic_it_abbreviates_not_one_that_mentions_it(context):
+    # "backprop" is a word of the RNN topic's title ("... backprop through time"), but a learner
+    # who says it means Backpropagation: the topic whose whole title it names wins.
+    for said, expected in [("explain backprop", "backpropagation"), ("backprop through time", "rnn")]:
+        chat = Chat(context, tutor_kind="offline")
+        await say(chat, said)
+        assert chat.topic_id == expected, said

@@ -202,3 +202,14 @@ async def test_ctrl_r_answers_again_after_an_error(claude_learner):
         await pilot.press("ctrl+r")
         screen = await wait_for_text(pilot, "Hello again.")
         assert "Hello again." in screen and "You  hello" in screen
+
+
+async def test_enter_typed_before_the_terminal_is_raw_still_sends(learner):
+    # Keys typed while dltui starts reach it through the terminal's cooked mode, which turns
+    # Enter (CR) into a line feed: the app sees ctrl+j. It must send, as Enter does.
+    app = DltuiApp(learner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "explain backpropagation")
+        await pilot.press("ctrl+j")
+        screen = await wait_for_text(pilot, "Let's study Backpropagation")
+        assert "You  explain backpropagation" in screen and "Let's study Backpropagation" in screen

@@ -372,12 +372,17 @@ def _last_state(history: list[Message]) -> dict:
 
 
 def _topic_mentioned(context: StudyContext, text: str) -> Topic | None:
-    """The topic whose title or id shares the most words with the text (None on a tie or no overlap)."""
+    """The topic the text names best: most title words said (a word of 4+ letters also names the
+    longer word it starts, "backprop" -> "backpropagation"), then the largest share of its title
+    said. None on a tie or no overlap."""
     said = content_words(text)
-    scored = sorted(
-        ((len(said & content_words(f"{t.title} {t.id}")), t) for t in context.curriculum.topics.values()),
-        key=lambda pair: -pair[0],
-    )
-    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+
+    def score(topic: Topic) -> tuple[int, float]:
+        title = content_words(f"{topic.title} {topic.id}")
+        named = [w for w in title if any(s == w or (len(s) >= 4 and w.startswith(s)) for s in said)]
+        return len(named), len(named) / max(1, len(title))
+
+    scored = sorted(((score(t), t) for t in context.curriculum.topics.values()), key=lambda pair: pair[0], reverse=True)
+    if not scored or scored[0][0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None
     return scored[0][1]

@@ -61,6 +61,14 @@ class ConversationPicker(ModalScreen[int | None]):
         self.dismiss(int(event.option.id))
 
 
+class ChatInput(Input):
+    """The chat's text box. Keys typed while dltui starts arrive through the terminal's cooked
+    mode, which turns Enter into a line feed (ctrl+j): that sends too, or the first sentence a
+    learner types at launch would sit unsent."""
+
+    BINDINGS = [Binding("ctrl+j", "submit", "Send", show=False)]
+
+
 class ChatPane(Vertical):
     FIRST_FOCUS = "#chat-input"  # a chat starts in its text box: what the learner types is sent
     # The footer shows what fits at 80 columns; Ctrl+Y, Ctrl+R, Esc and PgUp/PgDn are listed by ?.
@@ -86,7 +94,7 @@ class ChatPane(Vertical):
     def compose(self) -> ComposeResult:
         yield ContainedStatic("", id="chat-status")
         yield VerticalScroll(id="chat-log")
-        yield Input(placeholder="Ask the tutor… (Enter sends, Esc stops a reply)", id="chat-input")
+        yield ChatInput(placeholder="Ask the tutor… (Enter sends, Esc stops a reply)", id="chat-input")
 
     def on_mount(self) -> None:
         latest = history.recent_conversations(self.context, limit=1)
