@@ -39,6 +39,19 @@ async def wait_for_text(pilot, text: str, timeout: float = 10.0) -> str:
     return screen_text(pilot.app)
 
 
+def last_reply(app) -> tuple | None:
+    """The open chat's newest saved tutor reply as (id, created_at): it changes with every reply,
+    a retry included (a replaced reply can get its predecessor's id back)."""
+    replies = [(m.id, m.created_at) for m in app.query_one("ChatPane").chat.messages() if m.role == "assistant"]
+    return replies[-1] if replies else None
+
+
+async def wait_for_reply(pilot, before: tuple | None, timeout: float = 20.0) -> bool:
+    """Wait until a reply newer than ``before`` is saved and the chat has stopped replying."""
+    pane = pilot.app.query_one("ChatPane")
+    return await wait_until(pilot, lambda: not pane.replying and last_reply(pilot.app) != before, timeout)
+
+
 async def type_text(pilot, text: str) -> None:
     """Type like a person at a terminal: one key event per character (space and ? included),
     delivered in one burst as the terminal delivers fast typing or a paste, then wait for the

@@ -8,7 +8,7 @@ from dltui.context import StudyContext
 from dltui.settings import load_settings
 from dltui.ui.app import DltuiApp
 from fake_anthropic import FakeMessagesAPI, HttpError, text_reply
-from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
+from journeys.conftest import last_reply, screen_text, type_text, wait_for_reply, wait_for_text, wait_until
 
 KEY = "sk-ant-test-journey"
 NO_KEY = "No ANTHROPIC_API_KEY set"
@@ -34,9 +34,11 @@ def help_panel_open(app) -> bool:
 
 async def send(pilot, text: str, expect: str) -> str:
     """Type a message into wherever the focus is, press Enter and wait for ``expect`` on screen."""
+    before = last_reply(pilot.app)
     await type_text(pilot, text)
     await pilot.press("enter")
-    await wait_until(pilot, lambda: not pilot.app.query_one("ChatPane").replying and expect in screen_text(pilot.app))
+    await wait_for_reply(pilot, before)
+    await wait_until(pilot, lambda: expect in screen_text(pilot.app), timeout=1)  # drawn (or scrolled past)
     return screen_text(pilot.app)
 
 
@@ -99,9 +101,11 @@ async def test_new_chat_and_open_an_earlier_chat(learner, size):
         await pilot.press("down", "enter")  # the newest is first; the older chat is next
         screen = await wait_for_text(pilot, "Chat #1")
         assert "Chat #1" in screen and "Let's study Backpropagation" in screen
+        before = last_reply(app)
         await type_text(pilot, "hint")  # the text box has the focus again
         await pilot.press("enter")
-        assert await wait_for_text(pilot, "You  hint")
+        assert await wait_for_reply(pilot, before)
+        assert [m.content for m in app.query_one("ChatPane").chat.messages() if m.role == "user"][-1] == "hint"
 
 
 async def test_export_and_copy_the_last_reply(learner, size):
@@ -197,7 +201,7 @@ async def test_ctrl_r_answers_again_after_an_error(claude_learner):
         await pilot.pause()
         await type_text(pilot, "hello")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.query_one("ChatPane").replying and "Ctrl+R" in screen_text(app))
+        await wait_until(pilot, lambda: not app.query_one("ChatPane").replying and "Key rejected (401)" in screen_text(app))
         assert "Hello again." not in screen_text(app)
         await pilot.press("ctrl+r")
         screen = await wait_for_text(pilot, "Hello again.")

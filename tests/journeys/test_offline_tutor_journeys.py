@@ -14,7 +14,7 @@ from sqlmodel import select
 from dltui.store.models import KnowledgeGap
 from dltui.tutor import history
 from dltui.ui.app import DltuiApp
-from journeys.conftest import screen_text, type_text, wait_until
+from journeys.conftest import last_reply, screen_text, type_text, wait_for_reply, wait_until
 
 ATTENTION = "attention"
 
@@ -28,15 +28,9 @@ def words(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("**", "").replace("`", ""))
 
 
-def last_reply_id(app) -> int:
-    replies = [m.id for m in app.query_one("ChatPane").chat.messages() if m.role == "assistant"]
-    return replies[-1] if replies else 0
-
-
-async def until_answered(pilot, before: int) -> str:
+async def until_answered(pilot, before: tuple | None) -> str:
     """Wait for a new reply to be saved and drawn; return the flattened screen."""
-    pane = pilot.app.query_one("ChatPane")
-    await wait_until(pilot, lambda: not pane.replying and last_reply_id(pilot.app) not in (0, before), timeout=20)
+    await wait_for_reply(pilot, before)
     await pilot.pause(0.1)
     return flat(pilot.app)
 
@@ -45,7 +39,7 @@ async def send(pilot, text: str) -> str:
     """Type a message, press Enter, wait for the whole reply; return the flattened screen."""
     if pilot.app.focused is None or pilot.app.focused.id != "chat-input":
         await pilot.click("#chat-input")
-    before = last_reply_id(pilot.app)
+    before = last_reply(pilot.app)
     await type_text(pilot, text)
     await pilot.press("enter")
     return await until_answered(pilot, before)
@@ -163,7 +157,7 @@ async def test_retry_replaces_the_reply_instead_of_counting_a_second_miss(learne
     async with app.run_test(size=size) as pilot:
         await at_first_check(pilot)
         await send(pilot, "because of the learning rate")
-        before = last_reply_id(app)
+        before = last_reply(app)
         await pilot.press("ctrl+r")
         screen = await until_answered(pilot, before)
         assert screen.count("Not quite yet") == 1
