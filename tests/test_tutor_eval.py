@@ -19,6 +19,9 @@ from dltui.tutor.eval_judge import Agreement, JudgeScore, parse_verdict
 from dltui.tutor.evaluate import EvalError, run_eval
 from fake_anthropic import FakeMessagesAPI, text_reply, tool_reply
 
+# Its module-scoped fixture is costly: under pytest-xdist the module stays on one worker.
+pytestmark = pytest.mark.xdist_group("test_tutor_eval")
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-ant-test-0123456789"
 

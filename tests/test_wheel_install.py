@@ -29,6 +29,9 @@ from pathlib import Path
 
 import pytest
 
+# Its module-scoped fixture is costly: under pytest-xdist the module stays on one worker.
+pytestmark = pytest.mark.xdist_group("test_wheel_install")
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ["pyproject.toml", "README.md", "CLAUDE.md", "app", "curriculum", "labs"]
 WITHOUT_TORCH = ("torch", "functorch", "torchgen")  # torch and the packages its wheel installs

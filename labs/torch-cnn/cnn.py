@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import math
 import shutil
+import os
 import sys
 import time
 from pathlib import Path
@@ -385,4 +386,11 @@ def train(args: argparse.Namespace, workers: Workers, rep) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if under_torchrun():
+        # Every event is written and the process group is gone: leave without running C++
+        # destructors, where a gloo thread still winding down can abort a rank on a busy machine
+        # ("terminate called without an active exception") after a run that finished well.
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

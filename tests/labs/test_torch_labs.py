@@ -20,6 +20,9 @@ pytest.importorskip("torch")
 from fake_mnist import write_dataset
 from lab_runs import LABS, lab_env, read_events
 
+# Its module-scoped fixture is costly: under pytest-xdist the module stays on one worker.
+pytestmark = pytest.mark.xdist_group("test_torch_labs")
+
 SCRIPTS = {"torch-mlp": "mlp.py", "torch-cnn": "cnn.py", "torch-transfer": "transfer.py"}
 TINY_CNN = ["--batch_size", "32", "--val_size", "40"]
 
