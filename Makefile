@@ -14,8 +14,11 @@ comma  := ,
 run: install
 	$(BIN)/dltui
 
+# Four workers on two cores: most tests wait on lab processes, the fake API or a redraw, not the CPU.
+# Modules with a costly shared fixture keep to one worker (pytest.mark.xdist_group).
+TEST_WORKERS ?= 4
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Benchmarks read the real MNIST from the shared folder beside the checkout when it exists.
 bench: install
