@@ -17,6 +17,7 @@ class LearnerActivity:
     card_key: str | None = None  # the card just failed in Review ("topic/slug" or "tutor/<n>")
     answer_given: str | None = None  # what the learner answered on that card, if they typed one
     run_id: str | None = None  # the lab run on screen in Labs
+    asked_about_run: bool = False  # the learner pressed t on it: the tutor opens with a question about it
 
     @classmethod
     def reading_topic(cls, topic_id: str) -> "LearnerActivity":
@@ -27,5 +28,5 @@ class LearnerActivity:
         return cls(area="review", topic_id=topic_id, card_key=card_key, answer_given=answer_given)
 
     @classmethod
-    def watching_run(cls, run_id: str) -> "LearnerActivity":
-        return cls(area="labs", run_id=run_id)
+    def watching_run(cls, run_id: str, asked: bool = False) -> "LearnerActivity":
+        return cls(area="labs", run_id=run_id, asked_about_run=asked)

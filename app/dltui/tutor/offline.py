@@ -6,7 +6,8 @@ each check question. An answer is compared with the question's key points: cover
 missed -> a hint; missed again -> explained another way (a quiz card's wording, or the paragraph
 about what was missed); missed a third time -> the key points are shown and a gap is logged.
 Hints go further each time. A question is answered from the curriculum, then the dialogue picks
-up where it was. At the end an assessment is recorded through the same tools Claude uses.
+up where it was. "Let's look at my run ID" talks about one of the learner's lab runs instead
+(`tutor.run_talk`). At the end an assessment is recorded through the same tools Claude uses.
 
 The dialogue state travels in the meta of the tutor's last message, so a conversation can be
 resumed after a restart exactly where it stopped (and a retry, which removes the last reply,
@@ -26,6 +27,7 @@ from dltui.store.models import Message
 from dltui.tutor.matching import STOPWORDS, content_words, covered_points, looks_like_question
 from dltui.tutor.passages import PassageIndex, best_for, paragraphs, topic_passages
 from dltui.tutor.reply import Reply, TextSink, ToolSink
+from dltui.tutor.run_talk import LOOK_AT_RUN, answer_about_run, look_at_run
 from dltui.tutor.tools import ToolBox
 
 HELP = (
@@ -112,6 +114,9 @@ class _Turn:
         switch = TOPIC_SWITCH.match(text)
         if switch:
             return self.choose(switch.group(1))
+        run_request = LOOK_AT_RUN.match(text)
+        if run_request:
+            return look_at_run(self, run_request.group(1))
         if command == "help":
             return self.say(HELP)
         if command == "next":
@@ -119,6 +124,8 @@ class _Turn:
         if command == "quiz" and self.state.get("topic"):
             self.tool("start_quiz", topic_id=self.state["topic"])
             return self.say("The quiz is open in the Review area. Come back here any time.")
+        if stage == "run":
+            return answer_about_run(self, text, command)
         topic = self.context.curriculum.topics.get(self.state.get("topic") or "")
         if stage in (None, "done", "choose"):
             if looks_like_question(text) and not STUDY_REQUEST.search(text):

@@ -113,6 +113,9 @@ def current_topic_part(context: StudyContext, topic: Topic) -> str:
     )
 
 
+RUN_RECORD_CHARS = 3000  # the run on screen, in every request while it is: curves at ~50 points
+
+
 def activity_part(context: StudyContext, activity: LearnerActivity) -> str:
     """What the learner is doing outside the chat: the topic open, the card just failed, the run on screen."""
     title = "## What the learner is doing now\n"
@@ -121,11 +124,19 @@ def activity_part(context: StudyContext, activity: LearnerActivity) -> str:
     if activity.area == "review":
         return title + _failed_card_lines(context, activity, named)
     if activity.area == "labs":
-        from dltui.labs.records import get_run
+        from dltui.labs.run_record import read_run_record
 
-        run = get_run(context.store, activity.run_id or "")
-        summary = lab_run_summary(context, run) if run else f"run {activity.run_id} (no record of it)"
-        return title + f"Looking at a lab run in the Labs area:\n{summary}"
+        # Read again for every request: a live run's newest epoch is in the next turn's context.
+        record = read_run_record(context, activity.run_id or "")
+        if record is None:
+            return title + f"Looking at run {activity.run_id} in the Labs area (no record of it)."
+        lines = [f"Looking at a lab run in the Labs area, as its runner recorded it (quote only these numbers):",
+                 record.to_text(RUN_RECORD_CHARS)]
+        if activity.asked_about_run:
+            lines.append("They pressed t to talk about this run: open by naming the run and asking one question "
+                         "about what its curve shows (for example what the validation loss turning up means), "
+                         "before you explain anything. `read_lab_run` reads it again; `compare_runs` compares a sweep.")
+        return title + "\n".join(lines)
     return title + f"Reading {named} in the Topics area; a question without a topic is probably about it."
 
 
@@ -160,37 +171,12 @@ def last_session_notes(context: StudyContext) -> str | None:
 
 
 def lab_run_summary(context: StudyContext, run: LabRun) -> str:
-    """Lab, status, final metrics and the shape of the loss curve, in a few lines."""
+    """Lab, status, final metrics and what its curve shows (the diagnosis `read_lab_run` gives), in a few lines."""
+    from dltui.labs.run_record import read_run_record
+
     metrics = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in run.final_metrics.items())
     lines = [f"{run.lab_id} run {run.id}: {run.status.value}; params {run.params}", f"final metrics: {metrics or 'none yet'}"]
-    shape = _loss_curve_shape(run)
-    if shape:
-        lines.append(f"training loss curve: {shape}")
+    record = read_run_record(context, run.id)
+    if record is not None:
+        lines.append(f"curve: {record.diagnosis.shape.value}: {record.diagnosis.evidence}")
     return "\n".join(lines)
-
-
-def _loss_curve_shape(run: LabRun) -> str | None:
-    from pathlib import Path
-
-    from dltui.labs.events import read_all
-
-    path = Path(run.run_dir) / "events.jsonl"
-    if not path.exists():
-        return None
-    losses = [
-        event["values"]["train/loss"]
-        for event in read_all(path)[0]
-        if event.get("type") == "metrics" and isinstance(event.get("values", {}).get("train/loss"), (int, float))
-    ]
-    if len(losses) < 2:
-        return None
-    first, last, lowest = losses[0], losses[-1], min(losses)
-    if last > first * 1.5:
-        trend = "diverging (ends higher than it started)"
-    elif last > lowest * 1.3:
-        trend = "went down, then rose again (possible instability or overfitting)"
-    elif abs(last - first) < 0.05 * abs(first):
-        trend = "flat (not learning)"
-    else:
-        trend = "decreasing"
-    return f"{len(losses)} points, from {first:.4g} to {last:.4g} (lowest {lowest:.4g}): {trend}"

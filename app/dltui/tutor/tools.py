@@ -1,7 +1,7 @@
 """The tutor's tools: the only things a tutor (Claude or offline) can do to the learner's records.
 
-Every tool validates its arguments and touches nothing but assessments, gaps, review cards and
-progress reads. None of them runs commands or writes files. Bad arguments and unknown tools come
+Every tool validates its arguments and touches nothing but assessments, gaps, review cards,
+progress reads and reading the learner's lab runs. None of them runs commands or writes files. Bad arguments and unknown tools come
 back as an error result for the model to correct, never as an exception.
 """
 
@@ -19,6 +19,7 @@ from dltui.store.types import utcnow
 from dltui.terminal_text import terminal_safe
 
 MAX_TEXT = 2000  # longest free text a tool accepts (evidence, card text)
+MAX_RUN_TEXT = 6000  # a run record for the model: curves and output, bounded (about 1.5k tokens)
 
 _TOPIC = {"type": "string", "description": "curriculum topic id, e.g. 'backpropagation'"}
 
@@ -82,6 +83,29 @@ TOOL_DEFINITIONS: list[dict] = [
         "name": "suggest_next_topic",
         "description": "Suggest what the learner should study next, with reasons.",
         "input_schema": {"type": "object", "properties": {}},
+    },
+    {
+        "name": "read_lab_run",
+        "description": (
+            "Read one of the learner's lab runs as the runner recorded it: lab, parameters, status, "
+            "the loss and accuracy curves (at most 50 points each, with step and epoch), checkpoints, "
+            "the last lines of its output, the lab's topics and a rule-based diagnosis of the curve. "
+            "Read-only. Quote numbers only from this record."
+        ),
+        "input_schema": {
+            "type": "object",
+            "properties": {"run_id": {"type": "string", "description": "the exact run id"}},
+            "required": ["run_id"],
+        },
+    },
+    {
+        "name": "compare_runs",
+        "description": "Compare several lab runs (a sweep): the parameters that differ, final loss and curve shape. Read-only.",
+        "input_schema": {
+            "type": "object",
+            "properties": {"run_ids": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 8}},
+            "required": ["run_ids"],
+        },
     },
     {
         "name": "start_quiz",
@@ -250,6 +274,26 @@ class ToolBox:
         first = suggestions[0].topic.title if suggestions else "nothing left"
         return ToolOutcome(json.dumps(report), False, f"· suggested next: {first}")
 
+    def _tool_read_lab_run(self, run_id) -> ToolOutcome:
+        from dltui.labs.run_record import read_run_record
+
+        record = read_run_record(self.context, _run_id(run_id))
+        if record is None:
+            raise ToolInputError(f"no run with id {run_id!r}; ask the learner which run, or read_progress")
+        return ToolOutcome(record.to_text(MAX_RUN_TEXT), False, f"· read run {record.run_id} ({record.lab_id})")
+
+    def _tool_compare_runs(self, run_ids) -> ToolOutcome:
+        from dltui.labs.records import get_run
+        from dltui.labs.run_record import compare_runs_text
+
+        if not isinstance(run_ids, list) or not 2 <= len(run_ids) <= 8:
+            raise ToolInputError("run_ids must be a list of 2 to 8 run ids")
+        ids = [_run_id(run_id) for run_id in run_ids]
+        missing = [run_id for run_id in ids if get_run(self.context.store, run_id) is None]
+        if missing:
+            raise ToolInputError(f"no run with id {', '.join(map(repr, missing))}")
+        return ToolOutcome(compare_runs_text(self.context, ids, MAX_RUN_TEXT), False, f"· compared {len(ids)} runs")
+
     def _tool_start_quiz(self, topic_id) -> ToolOutcome:
         topic = self._topic(topic_id)
         if self.on_quiz is None:
@@ -285,6 +329,13 @@ def _close_topics(context: StudyContext, text: str, limit: int = 3) -> list:
         if len(needle) > 2 and (needle in t.id or said & set(t.title.lower().split()) - {"and", "of", "the", "a"})
     ]
     return [topics[i] for i in dict.fromkeys(ids)][:limit]
+
+
+def _run_id(value) -> str:
+    """A run id as the runner makes them (letters, digits, - and _): exact, never a pattern."""
+    if not isinstance(value, str) or not value or len(value) > 100 or not all(c.isalnum() or c in "-_." for c in value):
+        raise ToolInputError("run_id must be an exact run id, e.g. as read_progress or the chat context names it")
+    return value
 
 
 def _known(arguments: dict, name: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
@@ -133,6 +134,12 @@ class DltuiApp(App):
             return {lab.id: lab.title for lab in labs.runner.registry.labs.values()}
         named = {lab_id: "" for topic in self.context.curriculum.topics.values() for lab_id in topic.labs}
         return dict(sorted(named.items()))
+
+    @on(LabsPane.TalkAboutRun)
+    def talk_about_run(self, message: LabsPane.TalkAboutRun) -> None:
+        """`t` on a run in Labs: the Chat opens on that run and the tutor asks about its curve."""
+        self.action_show_area("chat")
+        self.query_one(ChatPane).start_run(message.run_id)
 
     def talk_about(self, topic_id: str) -> None:
         """Start talking about a topic in the Chat area (from the topic map)."""

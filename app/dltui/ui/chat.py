@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from pathlib import Path
+
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +16,10 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dltui.context import StudyContext
+from dltui.labs.monitor import RunMonitor, format_duration
+from dltui.labs.records import get_run
 from dltui.tutor import history
+from dltui.tutor.activity import LearnerActivity
 from dltui.tutor.chat import Chat
 from dltui.tutor.tools import ToolOutcome
 from dltui.ui.contained import ContainedStatic
@@ -61,6 +66,22 @@ class ConversationPicker(ModalScreen[int | None]):
         self.dismiss(int(event.option.id))
 
 
+RUN_HEADER_S = 1.0  # how often the header reads a discussed run's new events
+
+
+def _run_line(monitor: RunMonitor) -> str:
+    """The discussed run in the header: its id, and how far it is while it runs."""
+    name = monitor.run_dir.name
+    if monitor.end is not None:
+        return f"Run {name}: {monitor.end.get('status', 'ended')}"
+    progress = monitor.progress
+    if progress is None:
+        return f"Run {name}: running"
+    eta = progress.eta_seconds()
+    left = f", {format_duration(eta)} left" if eta is not None else ""
+    return f"Run {name}: {progress.fraction:.0%}{left}"
+
+
 class ChatInput(Input):
     """The chat's text box. Keys typed while dltui starts arrive through the terminal's cooked
     mode, which turns Enter into a line feed (ctrl+j): that sends too, or the first sentence a
@@ -90,6 +111,7 @@ class ChatPane(Vertical):
         self.chat: Chat | None = None
         self.replying = False
         self._tutor_notice: InfoLine | None = None  # the line Ctrl+T updates instead of adding more
+        self.watched_run: RunMonitor | None = None  # the run being talked about (`t` in Labs)
 
     def compose(self) -> ComposeResult:
         yield ContainedStatic("", id="chat-status")
@@ -99,10 +121,12 @@ class ChatPane(Vertical):
     def on_mount(self) -> None:
         latest = history.recent_conversations(self.context, limit=1)
         self.open_chat(latest[0].id if latest else None)
+        self.set_interval(RUN_HEADER_S, self._follow_run)
 
     # --- conversations -----------------------------------------------------------------------
 
     def open_chat(self, conversation_id: int | None, tutor_kind: str | None = None) -> None:
+        self.watched_run = None
         self.chat = Chat(self.context, conversation_id, tutor_kind=tutor_kind, on_quiz=self._open_quiz)
         log = self.query_one("#chat-log", VerticalScroll)
         log.remove_children()
@@ -134,6 +158,8 @@ class ChatPane(Vertical):
         topic = self.context.curriculum.topics.get(self.chat.topic_id or "")
         parts = [f"Tutor: {self.chat.tutor_label}", f"Topic: {topic.title if topic else 'none yet'}"]
         parts.append(f"Chat #{self.chat.conversation_id}")
+        if self.watched_run is not None:
+            parts.append(_run_line(self.watched_run))
         self.query_one("#chat-status", Static).update(" · ".join(parts))
 
     def start_topic(self, topic_id: str) -> None:
@@ -145,6 +171,21 @@ class ChatPane(Vertical):
         self.chat.set_topic(topic_id)
         self.refresh_status()
         self.send(f"topic {topic.title}" if self.chat.kind == "offline" else f"Let's study {topic.title}.")
+
+    def start_run(self, run_id: str) -> None:
+        """Called from the Labs area (`t`): talk about this run; the header follows its progress."""
+        if self.replying:
+            self.app.notify("Wait for the reply to finish (or press Esc), then try again.")
+            return
+        self.context.activity = LearnerActivity.watching_run(run_id, asked=True)
+        self.watched_run = RunMonitor(Path(run.run_dir)) if (run := get_run(self.context.store, run_id)) else None
+        self.refresh_status()
+        self.send(f"Let's look at my run {run_id}.")
+
+    def _follow_run(self) -> None:
+        """While a run is discussed and still going, the header shows its progress (new bytes only)."""
+        if self.watched_run is not None and self.watched_run.poll():
+            self.refresh_status()
 
     # --- sending and streaming ---------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -27,6 +28,7 @@ from dltui.labs.registry import Lab
 from dltui.labs.runner import LabStartError, open_runner
 from dltui.labs.params import ParamError
 from dltui.store.models import LabRun, RunStatus
+from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import Contained, ContainedStatic
 from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_details import RunDetails
@@ -53,6 +55,13 @@ class LabList(Contained, OptionList):
 
 
 class LabsPane(ExerciseActions, Horizontal):
+    class TalkAboutRun(Message):
+        """The learner wants to talk with the tutor about this run (`t`)."""
+
+        def __init__(self, run_id: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+
     DEFAULT_CSS = """
     LabsPane #labs-side { width: 30%; min-width: 28; max-width: 40; }
     LabsPane #lab-list { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -77,6 +86,7 @@ class LabsPane(ExerciseActions, Horizontal):
         Binding("x", "toggle_x", "Step/epoch", show=False),
         Binding("m", "cycle_panels", "Panels", show=False),
         Binding("d", "details", "Details"),
+        Binding("t", "ask_tutor", "Ask tutor"),
         Binding("e", "exercise", "Exercise", show=False),  # the lab list marks exercise labs with ✎
         Binding("g", "grade", "Grade", show=False),
     ]
@@ -332,6 +342,8 @@ class LabsPane(ExerciseActions, Horizontal):
     def show_runs(self, run_ids: list[str], current: str | None = None) -> None:
         self.shown = list(run_ids)
         self.current = current or (run_ids[0] if run_ids else None)
+        if self.current:  # "why did it do that?" in the chat is about this run
+            self.context.activity = LearnerActivity.watching_run(self.current)
         self._output_signature = ()
         self._plot_signature = ()
         self._refresh_rows()
@@ -355,6 +367,14 @@ class LabsPane(ExerciseActions, Horizontal):
             self.notify("No run selected.", severity="warning")
             return
         self.app.push_screen(RunDetails(run.id, self.runner.monitor(run, catch_up=False)))
+
+    def action_ask_tutor(self) -> None:
+        """Talk about the run under the cursor (or the one shown) with the tutor, in the Chat."""
+        run = self._highlighted_run() or self.rows.get(self.current or "")
+        if run is None:
+            self.notify("Pick a run in the Runs list first (start one with r).", severity="warning")
+            return
+        self.post_message(self.TalkAboutRun(run.id))
 
     # -- running and stopping ---------------------------------------------------------------------
 
