@@ -74,3 +74,51 @@ async def test_t_without_a_run_says_how_to_get_one(learner):
         await pilot.press("t")
         assert await wait_until(pilot, lambda: "Pick a run in the Runs list" in screen_text(app))
         assert records.recent_runs(learner.store) == []
+
+
+async def launch_with(pilot, lab_id: str, fields: dict[str, str]) -> None:
+    """r on the lab, Tab down the form to each field and type into it, Ctrl+R to run."""
+    from textual.widgets import Input
+
+    from journeys.test_labs_journeys import move_to_lab
+
+    await move_to_lab(pilot, lab_id)
+    await pilot.press("r")
+    await wait_until(pilot, lambda: pilot.app.screen.__class__.__name__ == "LabForm")
+    for field_id, value in fields.items():
+        field = pilot.app.screen.query_one(f"#{field_id}", Input)
+        while not field.has_focus:
+            await pilot.press("tab")
+        await pilot.press("ctrl+a", "ctrl+k")
+        await type_text(pilot, value)
+    await pilot.press("ctrl+r")
+    await wait_until(pilot, lambda: pilot.app.screen.__class__.__name__ != "LabForm")
+
+
+async def test_predict_then_run_a_sweep_is_drawn_scored_and_a_surprise_opens_the_chat(learner):
+    app = DltuiApp(learner)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_labs(pilot)
+        await launch_with(pilot, "numpy-lr-sweep", {"predict-sweep": "10=diverges, 1=diverges"})
+        runs = await all_finished(pilot, learner, 4)
+        by_lr = {float(r.params["lr"]): r for r in runs}
+        # The wrong one (lr=1 converges) opens the Chat, where the tutor asks why it differed.
+        assert await wait_until(pilot, lambda: f"run {by_lr[1.0].id}" in flat(app), timeout=20)
+        pane = app.query_one("ChatPane")
+        assert await wait_until(pilot, lambda: not pane.replying and last_reply(app) is not None)
+        reply = [m for m in pane.chat.messages() if m.role == "assistant"][-1].content
+        assert "you predicted" in reply.lower() and reply.rstrip().endswith("?"), reply
+        await pilot.press("f4")  # the sweep is still overlaid: the legend says which prediction came true
+        assert await wait_until(pilot, lambda: "you said: diverges ✓" in flat(app) and "you said: diverges ✗" in flat(app))
+    with learner.store.session() as session:
+        scored = session.exec(select(Assessment).where(Assessment.assessor == "prediction")).all()
+    assert sorted((a.topic_id, a.level.value) for a in scored) == [("debugging-training", "needs_work"), ("gradient-descent", "strong")]
+
+
+async def test_a_predicted_metric_is_drawn_as_a_line_over_the_curve(learner):
+    app = DltuiApp(learner)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_labs(pilot)
+        await launch_with(pilot, "numpy-xor", {"predict-shape": "converges", "predict-value": "1.0"})
+        await all_finished(pilot, learner, 1)
+        assert await wait_until(pilot, lambda: "your prediction" in flat(app) and "you said: converges ✓" in flat(app))

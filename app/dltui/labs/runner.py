@@ -384,11 +384,14 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_runner(settings: Settings, store: Store) -> LabRunner:
-    """The runner the app and the CLI use: exercise passes recorded, MLflow export when enabled."""
+    """The runner the app and the CLI use: exercise passes recorded, predictions scored, MLflow
+    export when enabled."""
     from dltui.labs.exercise import install_exercise_recording
+    from dltui.labs.prediction import install_prediction_scoring
 
     runner = LabRunner(settings, store)
     install_exercise_recording(runner)
+    install_prediction_scoring(runner)
     if settings.mlflow:
         from dltui.labs.mlflow_export import install_mlflow_export
 

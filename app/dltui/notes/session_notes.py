@@ -25,6 +25,7 @@ from pathlib import Path
 from fsrs import Rating
 from sqlmodel import col, select
 
+from dltui.labs.prediction import guess_text
 from dltui.srs.cards import card_content
 from dltui.srs.days import StudyClock
 from dltui.srs.recommend import study_next
@@ -35,6 +36,7 @@ from dltui.store.models import (
     KnowledgeGap,
     LabRun,
     Message,
+    Prediction,
     ReviewLog,
     StudySession,
 )
@@ -69,6 +71,7 @@ class SessionRecord:
     gaps_resolved: list[KnowledgeGap]
     runs: list[LabRun]
     topics: list[str]  # exactly the topics touched, in curriculum order
+    predictions: list[Prediction] = field(default_factory=list)  # of runs launched in the session
 
 
 def learner_turn(message: Message) -> str | None:
@@ -88,6 +91,7 @@ def gather(context, session: StudySession) -> SessionRecord:
         gaps_found = list(db.exec(select(KnowledgeGap).where(KnowledgeGap.session_id == sid).order_by(col(KnowledgeGap.id))))
         gaps_resolved = list(db.exec(select(KnowledgeGap).where(KnowledgeGap.resolved_session_id == sid).order_by(col(KnowledgeGap.id))))
         runs = list(db.exec(select(LabRun).where(LabRun.session_id == sid).order_by(col(LabRun.started_at))))
+        predictions = list(db.exec(select(Prediction).where(Prediction.session_id == sid).order_by(col(Prediction.id))))
         conversations = {m.conversation_id for m in messages}
         claude_topics = [
             c.topic_id for c in db.exec(select(Conversation).where(col(Conversation.id).in_(conversations)))
@@ -113,6 +117,7 @@ def gather(context, session: StudySession) -> SessionRecord:
         gaps_resolved=gaps_resolved,
         runs=runs,
         topics=[t for t in context.curriculum.topics if t in touched],
+        predictions=predictions,
     )
 
 
@@ -206,6 +211,7 @@ def render(context, record: SessionRecord) -> str:
     section("Gaps found", [f"- [{g.severity.value}] {g.topic_id}: {g.description}" for g in record.gaps_found])
     section("Gaps resolved", [f"- {g.topic_id}: {g.description} — {g.resolution}" for g in record.gaps_resolved])
     section("Labs run", [f"- {r.lab_id} ({r.id}): {r.status.value}" + (" — passed" if r.passed else "") + _metrics(r) for r in record.runs])
+    section("Predictions", [_prediction_line(p) for p in record.predictions])
     section("Study next", [f"- {s.topic.title}: {s.reason}" for s in study_next(context, limit=3)])
     lines.append(f"<!-- /session {session.id} -->")
     return "\n".join(lines) + "\n"
@@ -224,6 +230,11 @@ def _assessment_line(assessment: Assessment, title: dict[str, str]) -> str:
         f"- {name}: {assessment.level.value.replace('_', ' ')} "
         f"(confidence {assessment.confidence:.0%}, {assessment.assessor}) — {assessment.evidence}"
     )
+
+
+def _prediction_line(prediction: Prediction) -> str:
+    outcome = prediction.outcome or "waiting for the run to end"
+    return f"- {prediction.lab_id} ({prediction.run_id}): predicted {guess_text(prediction)} — {outcome}"
 
 
 def _metrics(run: LabRun) -> str:

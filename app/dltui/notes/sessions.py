@@ -7,8 +7,8 @@ and the tracker. The first process to start after the idle gap closes the sessio
 activity, and writes its notes for good. Activity is any event filed under the session (message,
 answer, assessment, gap, lab run starting or ending) and any process joining or leaving it.
 
-Notes that showed a lab run as still running are rewritten once the run has ended, the next time
-any process joins or leaves a session.
+Notes that showed a lab run as still running, or a prediction not yet scored, are rewritten once
+the run has ended and its prediction is scored, the next time any process joins or leaves a session.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from sqlmodel import Session, col, select
 
 from dltui.notes.session_notes import write_session_notes
 from dltui.notes.tracker import write_tracker
-from dltui.store.models import Assessment, KnowledgeGap, LabRun, Message, ReviewLog, RunStatus, StudySession
+from dltui.labs.prediction import score_ended_predictions
+from dltui.store.models import Assessment, KnowledgeGap, LabRun, Message, Prediction, ReviewLog, RunStatus, StudySession
 from dltui.store.types import utcnow
 
 # The events filed under a session, each with the moment it happened.
@@ -100,28 +101,35 @@ def write_notes(context, session_id: int) -> Path | None:
     with context.store.session() as db:
         row = db.get(StudySession, session_id)
         row.notes_path = str(path)
-        row.runs_running_in_notes = _running_runs(db, session_id)
+        row.runs_running_in_notes = _pending(db, session_id)
         db.add(row)
     write_tracker(context)
     return path
 
 
 def refresh_finished_runs(context) -> None:
-    """Rewrite the notes of sessions that showed a run as running which has ended since."""
+    """Rewrite the notes of sessions that showed a run as running, or a prediction as waiting, which
+    has ended (or been scored) since. A prediction whose run ended unscored is scored first."""
+    score_ended_predictions(context)
     with context.store.session() as db:
         stale = [
             row.id
             for row in db.exec(select(StudySession).where(StudySession.runs_running_in_notes > 0))
-            if _running_runs(db, row.id) < row.runs_running_in_notes
+            if _pending(db, row.id) < row.runs_running_in_notes
         ]
     for session_id in stale:
         write_notes(context, session_id)
 
 
-def _running_runs(db: Session, session_id: int) -> int:
-    return db.exec(
+def _pending(db: Session, session_id: int) -> int:
+    """What the session's notes show as not over yet: runs still running and predictions not scored."""
+    running = db.exec(
         select(func.count(LabRun.id)).where(LabRun.session_id == session_id, LabRun.status == RunStatus.RUNNING)
     ).one()
+    waiting = db.exec(
+        select(func.count(Prediction.id)).where(Prediction.session_id == session_id, Prediction.scored_at == None)  # noqa: E711
+    ).one()
+    return running + waiting
 
 
 def last_activity(db: Session, session: StudySession) -> datetime:

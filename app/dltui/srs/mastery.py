@@ -9,17 +9,24 @@ Credit rules (the one place they are written down): what each kind of evidence c
 - **A quiz** (`srs.quiz`): its answers are reviews, and its score (from 3 answers) is an
   assessment of the topic by "quiz": 80% recalled strong, 50% partial, else needs work.
 - **A tutor assessment** (Claude or the offline tutor, through the record_assessment tool) is an
-  assessment of the topic. The latest assessment by a tutor or a quiz is the topic's assessment
-  (weight 0.25: strong 1, partial 0.5, needs work 0.1), left out of the blend until there is one,
-  so reviews alone can reach mastery. A newer one replaces it; nothing else does.
+  assessment of the topic. The latest assessment by a tutor, a quiz or a prediction is the
+  topic's assessment (weight 0.25: strong 1, partial 0.5, needs work 0.1), left out of the blend
+  until there is one, so reviews alone can reach mastery. A newer one replaces it; nothing else does.
 - **An exercise pass** (`labs.exercise`) is lab evidence (weight 0.15) for exactly the topics its
   passed grader checks declare in the lab's ``[exercise.checks]`` (a lab that declares none: its
   ``topics``). It is kept as an assessment row by "lab" for the record, but it is never the
   topic's assessment, so it cannot override a tutor's or a quiz's verdict, older or newer.
+- **A prediction** (`labs.prediction`: the curve's shape and/or the final target metric, given
+  before a run starts) is scored once the run has ended, and is an assessment by "prediction" of
+  exactly ONE topic: the topic of the outcome's diagnosis (a diverging run: gradient-descent, see
+  ``labs.diagnosis.LESSONS``), not the lab's topics. Every part predicted right: strong; some:
+  partial; none: needs work; confidence 0.5 (a guess is weaker evidence than an explanation). It
+  counts as that topic's latest assessment like a tutor's or a quiz's. An outcome that cannot be
+  scored (a curve too short for a shape and no target metric) records nothing.
 - **A lab run that reaches its target** is lab evidence for the topics whose curriculum entry
   lists that lab; a topic with labs and no passed run counts the lab share as 0.
-- **Knowledge gaps** are not evidence: no review, quiz or pass resolves one (only the tutor's
-  resolve_gap tool does). Open gaps raise a topic in "study next" (`srs.recommend`).
+- **Knowledge gaps** are not evidence: no review, quiz, pass or prediction resolves one (only the
+  tutor's resolve_gap tool does). Open gaps raise a topic in "study next" (`srs.recommend`).
 
 The result is a fraction in [0, 1] by construction (a weighted mean of values in [0, 1]); a topic
 is mastered at 80%.
@@ -42,6 +49,7 @@ MATURE_STABILITY_DAYS = 21.0
 MASTERED_AT = 0.80
 WEIGHTS = {"memory": 0.60, "assessment": 0.25, "lab": 0.15}
 EXERCISE_ASSESSOR = "lab"  # the assessor of exercise-pass rows (labs.exercise)
+PREDICTION_ASSESSOR = "prediction"  # scored predictions of lab runs (labs.prediction): a topic's assessment
 ASSESSMENT_VALUE = {AssessmentLevel.STRONG: 1.0, AssessmentLevel.PARTIAL: 0.5, AssessmentLevel.NEEDS_WORK: 0.1}
 
 

@@ -53,3 +53,30 @@ def link_events_to_sessions(connection: sqlite3.Connection) -> None:
            WHERE resolved_at IS NOT NULL AND resolved_session_id IS NULL"""
     )
     connection.execute("UPDATE studysession SET last_seen_at = coalesce(ended_at, started_at) WHERE last_seen_at IS NULL")
+
+
+def add_predictions(connection: sqlite3.Connection) -> None:
+    """Version 3: the learner's predictions of lab runs (`Prediction`, see labs.prediction)."""
+    connection.execute(
+        """CREATE TABLE IF NOT EXISTS prediction (
+            id INTEGER NOT NULL,
+            run_id VARCHAR NOT NULL,
+            lab_id VARCHAR NOT NULL,
+            shape VARCHAR,
+            metric VARCHAR,
+            value FLOAT,
+            tolerance FLOAT,
+            created_at DATETIME NOT NULL,
+            session_id INTEGER,
+            scored_at DATETIME,
+            shape_right BOOLEAN,
+            value_right BOOLEAN,
+            actual_shape VARCHAR,
+            actual_value FLOAT,
+            outcome VARCHAR,
+            PRIMARY KEY (id),
+            FOREIGN KEY(run_id) REFERENCES labrun (id),
+            FOREIGN KEY(session_id) REFERENCES studysession (id)
+        )"""
+    )
+    connection.execute("CREATE UNIQUE INDEX IF NOT EXISTS ix_prediction_run_id ON prediction (run_id)")

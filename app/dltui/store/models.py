@@ -103,7 +103,7 @@ class Assessment(SQLModel, table=True):
     level: AssessmentLevel
     confidence: float = 0.5  # 0..1
     evidence: str = ""
-    assessor: str = "tutor"  # claude | offline | quiz | lab
+    assessor: str = "tutor"  # claude | offline | quiz | lab | prediction
     created_at: datetime = _when(default_factory=utcnow)
     conversation_id: Optional[int] = Field(default=None, foreign_key="conversation.id")
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
@@ -157,6 +157,30 @@ class LabRun(SQLModel, table=True):
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
 
 
+class Prediction(SQLModel, table=True):
+    """What the learner expected of a run before it started, and, once it ended, how that went.
+
+    One row per run (labs.prediction): the curve's shape and/or the final value of the lab's
+    target metric, filed under the session the run was launched in.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="labrun.id", unique=True, index=True)
+    lab_id: str
+    shape: Optional[str] = None  # labs.prediction.PredictedShape value
+    metric: Optional[str] = None  # the lab's target metric, when a value was predicted
+    value: Optional[float] = None
+    tolerance: Optional[float] = None  # absolute: |actual - value| <= tolerance is right
+    created_at: datetime = _when(default_factory=utcnow)
+    session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
+    scored_at: Optional[datetime] = _when(default=None)  # set once, when the run has ended
+    shape_right: Optional[bool] = None  # None: not predicted, or the curve showed no shape
+    value_right: Optional[bool] = None  # None: not predicted, or the run never reported it
+    actual_shape: Optional[str] = None
+    actual_value: Optional[float] = None
+    outcome: Optional[str] = None  # one sentence for the learner
+
+
 class StudySession(SQLModel, table=True):
     """A stretch of study that may span restarts and processes; it ends after an idle gap."""
 
@@ -166,4 +190,4 @@ class StudySession(SQLModel, table=True):
     entry: str = "tui"  # tui | review | lab | chat: where it began
     notes_path: Optional[str] = None
     last_seen_at: Optional[datetime] = _when(default=None)  # a process joined or left it
-    runs_running_in_notes: int = 0  # runs its notes showed as still running (rewritten once they end)
+    runs_running_in_notes: int = 0  # runs (and predictions) its notes showed as not over yet (rewritten once they are)

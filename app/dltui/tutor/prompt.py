@@ -130,8 +130,14 @@ def activity_part(context: StudyContext, activity: LearnerActivity) -> str:
         record = read_run_record(context, activity.run_id or "")
         if record is None:
             return title + f"Looking at run {activity.run_id} in the Labs area (no record of it)."
-        lines = [f"Looking at a lab run in the Labs area, as its runner recorded it (quote only these numbers):",
+        from dltui.labs.prediction import guess_text, prediction_for
+
+        lines = ["Looking at a lab run in the Labs area, as its runner recorded it (quote only these numbers):",
                  record.to_text(RUN_RECORD_CHARS)]
+        prediction = prediction_for(context, record.run_id)
+        if prediction is not None:
+            lines.append(f"Before it ran they predicted: {guess_text(prediction)}. "
+                         + (f"Scored: {prediction.outcome}" if prediction.outcome else "Not scored yet (still running)."))
         if activity.asked_about_run:
             lines.append("They pressed t to talk about this run: open by naming the run and asking one question "
                          "about what its curve shows (for example what the validation loss turning up means), "

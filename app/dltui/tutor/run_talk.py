@@ -47,6 +47,9 @@ def look_at_run(turn: "_Turn", run_id: str) -> None:
     }
     turn.say(f"Let's look at run **{record.run_id}** ({record.lab_title}; {_params(record.params)}; {_progress(record)}).")
     turn.say(f"What I read in its events: {diagnosis.evidence}.")
+    surprise = _wrong_prediction(turn, record.run_id)
+    if surprise:  # predicted, run, and it came out otherwise: that is the moment to ask why
+        turn.say(f"Before it ran, you predicted otherwise: {surprise}")
     turn.say(diagnosis.question)
 
 
@@ -77,6 +80,17 @@ def answer_about_run(turn: "_Turn", text: str, command: str) -> None:
         return turn.say(f"Not quite. Hint: {state['hint']} {_newest(turn, run_id)}".strip())
     _record(turn, "needs_work", f"Could not yet read their run {run_id} ({state['shape']}): “{_quote(text)}”")
     _explain(turn, "Let me show you what I see:")
+
+
+def _wrong_prediction(turn: "_Turn", run_id: str) -> str | None:
+    """The scored outcome of the learner's prediction for this run, when it was wrong."""
+    from dltui.labs.prediction import prediction_for
+
+    prediction = prediction_for(turn.context, run_id)
+    if prediction is None or prediction.scored_at is None:
+        return None
+    wrong = prediction.shape_right is False or prediction.value_right is False
+    return prediction.outcome if wrong else None
 
 
 def _explain(turn: "_Turn", lead: str) -> None:

@@ -3,6 +3,11 @@
 Every parameter is a text field holding its default; values are checked with the lab's own
 parameter types when the learner presses Run, and a bad one is named under the form instead of
 closing it. A sweep lab also shows the list of values it will launch one run each for.
+
+Below them the learner may predict the outcome before seeing it (the shape of the loss curve and
+the lab's target metric; for a sweep, a shape per value). Predicting first is what makes the
+curve worth looking at: the prediction is drawn over the live curve and scored when the run ends
+(`labs.prediction`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from dltui.labs.params import ParamError
+from dltui.labs.prediction import Guess, PredictedShape, tolerance_text
 from dltui.labs.registry import Lab, LabRegistry
+
+SHAPES = " | ".join(shape.value for shape in PredictedShape)
 
 
 @dataclass
@@ -29,6 +37,7 @@ class LaunchRequest:
     device: str | None = None
     sweep_values: list[Any] | None = None
     notes: list[str] = field(default_factory=list)
+    guesses: dict[Any, Guess] = field(default_factory=dict)  # sweep value (None: the one run) -> prediction
 
 
 class LabForm(ModalScreen[LaunchRequest | None]):
@@ -82,10 +91,25 @@ class LabForm(ModalScreen[LaunchRequest | None]):
                         kind += ": " + " | ".join(map(str, param.choices))
                     yield Label(f"{param.name} [dim]({escape(kind)})[/dim] {escape(param.help)}")
                     yield Input(param.as_text(param.default), id=f"param-{param.name}")
+                yield from self._prediction_fields()
             yield Static("", id="form-error")
             with Horizontal():
                 yield Button("Run on CPU" if self.needs_cpu_fallback else "Run", variant="primary", id="form-run")
                 yield Button("Cancel", id="form-cancel")
+
+    def _prediction_fields(self) -> ComposeResult:
+        yield Label("[b]Your prediction[/b] [dim](optional: say what you expect before you see it)[/dim]")
+        if self.lab.sweep is not None:
+            yield Label(f"A shape for any of the values, e.g. [b]10=diverges, 0.01=plateaus[/b] ({SHAPES})")
+            yield Input(placeholder="value=shape, ...", id="predict-sweep")
+            return
+        yield Label(f"shape of the loss curve: {SHAPES}")
+        yield Input(placeholder="e.g. converges", id="predict-shape")
+        target = self.lab.target
+        if target is not None:
+            example = target.min if target.min is not None else target.max
+            yield Label(f"{escape(target.metric)} at the end ({tolerance_text(target.metric, example)} counts as right)")
+            yield Input(placeholder=f"e.g. {example:g}", id="predict-value")
 
     def on_mount(self) -> None:
         first = self.query(Input)
@@ -126,4 +150,39 @@ class LabForm(ModalScreen[LaunchRequest | None]):
             if not values:
                 raise ParamError(f"{swept.name}: give at least one value, separated by commas", swept.name)
             request.sweep_values = values
+        request.guesses = self._read_guesses(request.sweep_values)
         return request
+
+    def _read_guesses(self, sweep_values: list[Any] | None) -> dict[Any, Guess]:
+        """The prediction typed in the form; ParamError names what could not be read."""
+        if sweep_values is not None:
+            swept = self.registry.labs[self.lab.sweep.lab].params[self.lab.sweep.param]
+            guesses = {}
+            for part in filter(None, (p.strip() for p in self.query_one("#predict-sweep", Input).value.split(","))):
+                value_text, _, shape_text = part.partition("=")
+                value = swept.parse(value_text.strip())
+                if value not in sweep_values:
+                    raise ParamError(f"prediction: {value_text.strip()} is not one of the values to run", "predict-sweep")
+                guesses[value] = Guess(shape=_shape(shape_text, "predict-sweep"))
+            return guesses
+        shape = _shape(self.query_one("#predict-shape", Input).value, "predict-shape", optional=True)
+        value = None
+        if self.lab.target is not None and (raw := self.query_one("#predict-value", Input).value.strip()):
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ParamError(f"prediction: {self.lab.target.metric} must be a number, not {raw!r}", "predict-value") from None
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ParamError(f"prediction: {self.lab.target.metric} must be a finite number", "predict-value")
+        return {None: Guess(shape=shape, value=value)} if shape or value is not None else {}
+
+
+def _shape(text: str, field_id: str, optional: bool = False) -> PredictedShape | None:
+    """A shape as typed: its name or a start of it ("div", "converge")."""
+    said = text.strip().lower()
+    if not said and optional:
+        return None
+    matches = [shape for shape in PredictedShape if said and (shape.value.startswith(said) or said.startswith(shape.value[:4]))]
+    if len(matches) != 1:
+        raise ParamError(f"prediction: {text.strip() or 'a shape'} is not one of {SHAPES}", field_id)
+    return matches[0]

@@ -84,6 +84,15 @@ def legend_markup(curves: list[tuple[str, RunMonitor]]) -> str:
     return "  ".join(entries) + key if entries else ""
 
 
+@dataclass(frozen=True)
+class PredictionMark:
+    """A learner's predicted final value of a metric, drawn as a line across its panel."""
+
+    run_index: int
+    metric: str
+    value: float
+
+
 class PlotLegend(Contained, Static):
     """The runs on the plot, in their curves' colours (a line under the plot)."""
 
@@ -99,14 +108,16 @@ class LossPlot(Contained, PlotextPlot):
         super().__init__(id=id)
         self.view = PlotView()
         self._curves: list[tuple[str, RunMonitor]] = []
+        self._marks: list[PredictionMark] = []
         self.drawn_points: dict[str, int] = {}  # series label -> points drawn last time
         self.drawn_until: dict[str, float] = {}  # series label -> the last x drawn
         self.renders = 0
         self.last_render_s = 0.0  # the pane spaces redraws out when drawing is slow
 
-    def show(self, curves: list[tuple[str, RunMonitor]]) -> None:
-        """Draw these (label, monitor) pairs from now on; redraws once."""
+    def show(self, curves: list[tuple[str, RunMonitor]], marks: list[PredictionMark] | None = None) -> None:
+        """Draw these (label, monitor) pairs, and the predicted values, from now on; redraws once."""
         self._curves = list(curves)
+        self._marks = list(marks or [])
         self.refresh()
 
     def legend(self) -> str:
@@ -147,6 +158,7 @@ class LossPlot(Contained, PlotextPlot):
             sub.title(title if drawn else f"{title}: no points yet")
             sub.xlabel(self.view.x_axis)
             if drawn:
+                drawn += self._draw_marks(sub, panel, drawn, log)
                 self._axes(sub, drawn, log, panel_width)
         self.renders += 1
         return super().render()
@@ -161,6 +173,19 @@ class LossPlot(Contained, PlotextPlot):
             ys = [math.log10(y) for y in ys]
         sub.plot(xs, ys, color=_colour(run_index, series.name), marker="braille")
         return xs, ys
+
+    def _draw_marks(self, sub, panel: str, drawn: list, log: bool) -> list[tuple[list[float], list[float]]]:
+        """The predicted values on this panel, as dotted lines across the curves' x range."""
+        x_low, x_high = min(min(xs) for xs, _ in drawn), max(max(xs) for xs, _ in drawn)
+        lines = []
+        for mark in self._marks:
+            if panel_of(mark.metric) != panel or (log and mark.value <= 0):
+                continue
+            y = math.log10(mark.value) if log else mark.value
+            xs, ys = [x_low, x_high], [y, y]
+            sub.plot(xs, ys, color=_colour(mark.run_index, "val"), marker=".")
+            lines.append((xs, ys))  # counted in the y range, so the line is never off the panel
+        return lines
 
     def _axes(self, sub, drawn: list[tuple[list[float], list[float]]], log: bool, panel_width: int) -> None:
         """Round ticks: x across the data, y widened to round limits (decades on a log scale)."""

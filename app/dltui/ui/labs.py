@@ -36,6 +36,7 @@ from dltui.ui.lab_exercise import ExerciseActions
 from dltui.ui.lab_form import LabForm, LaunchRequest
 from dltui.ui.lab_gpu import gpu_present
 from dltui.ui.lab_plot import PANELS, SMOOTHING_STEPS, LossPlot, PlotLegend
+from dltui.ui.lab_predictions import PredictionFollowUp
 from dltui.ui.lab_runs import RunList
 from dltui.ui.lab_status import RunSummary
 
@@ -54,7 +55,7 @@ class LabList(Contained, OptionList):
     drawing_name = "lab list"
 
 
-class LabsPane(ExerciseActions, Horizontal):
+class LabsPane(ExerciseActions, PredictionFollowUp, Horizontal):
     class TalkAboutRun(Message):
         """The learner wants to talk with the tutor about this run (`t`)."""
 
@@ -108,6 +109,8 @@ class LabsPane(ExerciseActions, Horizontal):
         self._plot_signature: tuple = ()
         self._plot_drawn_at = 0.0
         self._output_signature: tuple = ()
+        self._predictions = {}  # run id -> the learner's prediction (PredictionFollowUp)
+        self._asked_about = set()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="labs-side"):
@@ -245,8 +248,9 @@ class LabsPane(ExerciseActions, Horizontal):
             self._plot_signature = signature
             self._plot_drawn_at = time.monotonic()
             labels = run_labels(shown) if len(shown) > 1 else {run.id: run.lab_id for run in shown}
-            plot.show([(labels[run.id], monitor) for run, monitor in monitors])
-            legend = plot.legend()
+            marks = self.marks([run.id for run in shown])
+            plot.show([(self.labelled(run.id, labels[run.id]), monitor) for run, monitor in monitors], marks)
+            legend = plot.legend() + ("  [dim]····· your prediction[/dim]" if marks else "")
             view_text = escape(view.describe())
             self.query_one(PlotLegend).update(f"{legend}\n[dim]{view_text}[/dim]" if legend else f"[dim]{view_text}[/dim]")
             self._show_summary()
@@ -295,8 +299,10 @@ class LabsPane(ExerciseActions, Horizontal):
                 self.notify("Exercise not passed yet: the grader's report says what to fix.", severity="warning", timeout=8)
         elif run.status in (RunStatus.CRASHED, RunStatus.FAILED):
             self.notify(f"{run.id} {run.status.value}: its output is under the plot.", severity="error", timeout=8)
+        self.follow_up_prediction(run)
+        if run.id in self.shown or run.id == self.current:
+            self._plot_signature = ()  # the summary shows the final status, the legend the prediction's
         if run.id == self.current:
-            self._plot_signature = ()  # the summary shows the final status
             self._output_signature = ()
 
     # -- selection --------------------------------------------------------------------------------
@@ -344,6 +350,7 @@ class LabsPane(ExerciseActions, Horizontal):
         self.current = current or (run_ids[0] if run_ids else None)
         if self.current:  # "why did it do that?" in the chat is about this run
             self.context.activity = LearnerActivity.watching_run(self.current)
+        self.read_predictions(self.shown)
         self._output_signature = ()
         self._plot_signature = ()
         self._refresh_rows()
@@ -401,6 +408,7 @@ class LabsPane(ExerciseActions, Horizontal):
             return
         note = " on the CPU" if request.device == "cpu" else ""
         self.notify(f"Started {len(runs)} run(s) of {lab.id}{note}.")
+        self.save_guesses(lab, runs, request.guesses)
         self.show_runs([run.id for run in runs])
 
     def action_stop_run(self) -> None:
