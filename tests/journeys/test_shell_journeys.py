@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dltui.ui.app import AREAS, DltuiApp
 from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
 
@@ -122,3 +124,16 @@ async def test_ctrl_q_quits_even_from_the_text_box(learner):
         await pilot.pause()
     assert app.return_code == 0
     assert not app.is_running
+
+
+@pytest.mark.parametrize("area", [area for area, _title, _key in AREAS])
+async def test_every_areas_footer_fits_at_80_columns(learner, area):
+    from journeys.test_chat_journeys import footer_entries
+
+    app = DltuiApp(learner, start_area=area)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        entries = footer_entries(app)
+        assert entries, area
+        footer = screen_text(app).splitlines()[-1]
+        assert not [e for e in entries if e not in footer], f"cut off in the {area} footer {footer!r}"

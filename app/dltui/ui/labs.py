@@ -87,7 +87,7 @@ class LabsPane(ExerciseActions, PredictionFollowUp, Horizontal):
         Binding("x", "toggle_x", "Step/epoch", show=False),
         Binding("m", "cycle_panels", "Panels", show=False),
         Binding("d", "details", "Details"),
-        Binding("t", "ask_tutor", "Ask tutor"),
+        Binding("t", "ask_tutor", "Tutor"),  # ask the tutor about this run (the footer has 80 columns)
         Binding("e", "exercise", "Exercise", show=False),  # the lab list marks exercise labs with ✎
         Binding("g", "grade", "Grade", show=False),
     ]
