@@ -34,9 +34,9 @@ async def highlight_run(pilot, run_id: str) -> None:
     raise AssertionError(f"{run_id} not reachable in the Runs list")
 
 
-async def test_t_on_the_diverging_run_asks_about_it_and_records_the_answer(learner):
+async def test_t_on_the_diverging_run_asks_about_it_and_records_the_answer(learner, size):
     app = DltuiApp(learner)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await open_labs(pilot)
         await launch(pilot, "numpy-lr-sweep")
         runs = await all_finished(pilot, learner, 4)
@@ -48,6 +48,7 @@ async def test_t_on_the_diverging_run_asks_about_it_and_records_the_answer(learn
         await pilot.pause(0.2)
         screen = flat(app)
         assert f"run {diverging.id}" in screen and "F1 Chat" in screen
+        assert f"Run {diverging.id}: ok" in screen  # the header follows the run discussed
         reply = [m for m in app.query_one("ChatPane").chat.messages() if m.role == "assistant"][-1].content
         assert diverging.id in reply and reply.rstrip().endswith("?"), reply
         assert re.search(r"higher than it started|swing|NaN|diverg", reply, re.IGNORECASE), reply

@@ -98,17 +98,17 @@ class LabForm(ModalScreen[LaunchRequest | None]):
                 yield Button("Cancel", id="form-cancel")
 
     def _prediction_fields(self) -> ComposeResult:
-        yield Label("[b]Your prediction[/b] [dim](optional: say what you expect before you see it)[/dim]")
+        yield Static("[b]Your prediction[/b] [dim](optional: say what you expect before you see it)[/dim]")
         if self.lab.sweep is not None:
-            yield Label(f"A shape for any of the values, e.g. [b]10=diverges, 0.01=plateaus[/b] ({SHAPES})")
+            yield Static(f"A shape for any of the values, e.g. [b]10=diverges, 0.01=plateaus[/b] ({SHAPES})")
             yield Input(placeholder="value=shape, ...", id="predict-sweep")
             return
-        yield Label(f"shape of the loss curve: {SHAPES}")
+        yield Static(f"shape of the loss curve: {SHAPES}")
         yield Input(placeholder="e.g. converges", id="predict-shape")
         target = self.lab.target
         if target is not None:
             example = target.min if target.min is not None else target.max
-            yield Label(f"{escape(target.metric)} at the end ({tolerance_text(target.metric, example)} counts as right)")
+            yield Static(f"{escape(target.metric)} at the end ({tolerance_text(target.metric, example)} counts as right)")
             yield Input(placeholder=f"e.g. {example:g}", id="predict-value")
 
     def on_mount(self) -> None:
