@@ -9,7 +9,7 @@ EXTRAS ?= dev,mlflow,labs
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma  := ,
 
-.PHONY: run test bench install clean doctor check-curriculum eval
+.PHONY: run test lint bench install clean doctor check-curriculum eval
 
 run: install
 	$(BIN)/dltui
@@ -19,6 +19,10 @@ run: install
 TEST_WORKERS ?= 4
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Lint (ruff: pyflakes, pycodestyle, bugbear, import order); .ci/run runs it before the tests.
+lint: install
+	$(BIN)/ruff check app tests labs bench
 
 # Benchmarks read the real MNIST from the shared folder beside the checkout when it exists.
 bench: install

@@ -102,11 +102,10 @@ def open_context(folder: Path, labs: Path):
 
 
 async def flood_in_tui(folder: Path, labs: Path) -> dict:
-    from textual import events
-
     from dltui.ui.app import DltuiApp
     from dltui.ui.lab_plot import LossPlot
     from dltui.ui.labs import LabsPane
+    from textual import events
 
     os.environ["BENCH_EVENTS"] = str(EVENTS)
     context = open_context(folder, labs)

@@ -59,19 +59,24 @@ def bench_mlp(tmp: Path, device: str, threads: int) -> None:
     params = start["params"]
     times, accs = per_epoch(events, "time/epoch_s"), per_epoch(events, "test/acc")
     reached = next((i + 1 for i, acc in enumerate(accs) if acc >= MLP_TARGET), None)
-    config = f"784-{params['hidden'].replace(',', '-')}-10, batch {params['batch_size']}, lr {params['lr']} {params['schedule']}, momentum {params['momentum']}"
+    config = (
+        f"784-{params['hidden'].replace(',', '-')}-10, batch {params['batch_size']}, "
+        f"lr {params['lr']} {params['schedule']}, momentum {params['momentum']}"
+    )
     where = f"{start['device']}, {os.cpu_count()} CPU cores" if start["device"] == "cpu" else start["device"]
-    row("torch-mlp time per epoch", f"{sum(times) / len(times):.2f}", "s", f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {where}, {config}")
+    row("torch-mlp time per epoch", f"{sum(times) / len(times):.2f}", "s",
+        f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {where}, {config}")
     test_acc = end["summary"]["test/acc"]
-    row("torch-mlp test accuracy", f"{test_acc:.4f}", "fraction", f"after {len(accs)} epochs; target {MLP_TARGET} {'met' if test_acc >= MLP_TARGET else 'NOT met'}")
-    row("torch-mlp epochs to 97.5% test", reached if reached is not None else "not reached", "epochs", "per-epoch test accuracy " + " ".join(f"{a:.4f}" for a in accs))
+    row("torch-mlp test accuracy", f"{test_acc:.4f}", "fraction",
+        f"after {len(accs)} epochs; target {MLP_TARGET} {'met' if test_acc >= MLP_TARGET else 'NOT met'}")
+    row("torch-mlp epochs to 97.5% test", reached if reached is not None else "not reached", "epochs",
+        "per-epoch test accuracy " + " ".join(f"{a:.4f}" for a in accs))
     row("torch-mlp wall time", f"{elapsed:.1f}", "s", "whole run: process start, loading MNIST, training, evaluation")
 
 
 def test_accuracy_of_checkpoints(checkpoint_dir: Path, device: str) -> list[tuple[int, float]]:
     """(epoch, test accuracy) of every epoch-NNN.pt, scored here with the lab's own network."""
     import torch
-
     from cnn import images_to_tensor
     from convnet import ConvNet
     from kit.checkpoints import load_checkpoint
@@ -103,17 +108,24 @@ def bench_cnn(tmp: Path, device: str, procs: int, epochs: int | None, threads: i
     times = per_epoch(events, "time/epoch_s")
     scores = test_accuracy_of_checkpoints(run_dir / "checkpoints", device)
     reached = next((epoch for epoch, acc in scores if acc >= CNN_TARGET), None)
-    on = start["device"] + (f" x{procs} processes" if procs > 1 else "") + (f", {os.cpu_count()} CPU cores" if start["device"] == "cpu" else "")
+    on = (
+        start["device"]
+        + (f" x{procs} processes" if procs > 1 else "")
+        + (f", {os.cpu_count()} CPU cores" if start["device"] == "cpu" else "")
+    )
     config = f"batch {params['batch_size']}, AdamW lr {params['lr']} {params['schedule']}, {params['precision']}"
     name = "torch-cnn" + (f" ({procs} procs)" if procs > 1 else "") + (" [cuda]" if start["device"].startswith("cuda") else "")
-    row(f"{name} time per epoch", f"{sum(times) / len(times):.2f}", "s", f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {on}, {config}")
+    row(f"{name} time per epoch", f"{sum(times) / len(times):.2f}", "s",
+        f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {on}, {config}")
     test_acc = end["summary"]["test/acc"]
     row(f"{name} test accuracy", f"{test_acc:.4f}", "fraction",
-        f"best-val epoch {end['summary']['best_epoch']} of {end['summary']['epochs']}; target {CNN_TARGET} {'met' if test_acc >= CNN_TARGET else 'NOT met'}")
+        f"best-val epoch {end['summary']['best_epoch']} of {end['summary']['epochs']}; "
+        f"target {CNN_TARGET} {'met' if test_acc >= CNN_TARGET else 'NOT met'}")
     row(f"{name} epochs to 99% test", reached if reached is not None else "not reached", "epochs",
         "per-epoch test accuracy (checkpoints) " + " ".join(f"{acc:.4f}" for _, acc in scores))
     if reached is not None:
-        row(f"{name} time to 99% test", f"{sum(times[:reached]):.1f}", "s", f"training time of the first {reached} epoch(s) (no start-up, no validation)")
+        row(f"{name} time to 99% test", f"{sum(times[:reached]):.1f}", "s",
+            f"training time of the first {reached} epoch(s) (no start-up, no validation)")
     row(f"{name} wall time", f"{elapsed:.1f}", "s", "whole run: process start, loading MNIST, training, validation, test")
 
 

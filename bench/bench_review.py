@@ -77,11 +77,10 @@ def median_ms(samples: list[float]) -> str:
 
 
 def main() -> int:
-    from fsrs import Rating
-
     from dltui.context import StudyContext
     from dltui.settings import load_settings
     from dltui.srs import ReviewQueue, StudyClock
+    from fsrs import Rating
 
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(Path(folder) / "tutor.db", env={"DLTUI_REVIEWS_PER_DAY": "100000"})

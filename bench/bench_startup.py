@@ -77,7 +77,10 @@ def main() -> None:
     ms = {name: (min(v) * 1000, statistics.median(v) * 1000) for name, v in (("ours", ours), ("key", with_key), ("bare", bare))}
     print(f"| startup: dltui first paint | {ms['ours'][1]:.0f} | ms | median of {RUNS}, min {ms['ours'][0]:.0f} ms, 80x24 pty, warm |")
     print(f"| startup: dltui first paint, API key set | {ms['key'][1]:.0f} | ms | median of {RUNS}, min {ms['key'][0]:.0f} ms |")
-    print(f"| startup: textual hello-world first paint | {ms['bare'][1]:.0f} | ms | median of {RUNS}, min {ms['bare'][0]:.0f} ms, same run |")
+    print(
+        f"| startup: textual hello-world first paint | {ms['bare'][1]:.0f} | ms "
+        f"| median of {RUNS}, min {ms['bare'][0]:.0f} ms, same run |"
+    )
     print(f"| startup: ratio dltui / hello-world | {ms['ours'][1] / ms['bare'][1]:.2f} | x | medians; lower is better |")
     print(f"| startup: ratio dltui / hello-world, API key set | {ms['key'][1] / ms['bare'][1]:.2f} | x | medians |")
 

@@ -1,17 +1,15 @@
 """The app shell through Textual's Pilot: areas by keyboard, help, layouts, no torch."""
 
+import io
 import json
 import subprocess
 import sys
 import textwrap
 
-import io
-
 import pytest
+from dltui.ui.app import AREAS, DltuiApp
 from rich.console import Console
 from textual.widgets import TabbedContent
-
-from dltui.ui.app import AREAS, DltuiApp
 
 
 def active_area(app) -> str:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from fsrs import Rating
-from sqlmodel import select
-
 from dltui.srs import ReviewQueue, StudyClock, record_answer, sync_cards
 from dltui.srs.browse import browsed_card, card_history, find_cards, set_buried, set_suspended
 from dltui.store.models import CardState
 from dltui.ui.app import DltuiApp
+from fsrs import Rating
 from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
+from sqlmodel import select
 
 RECALL = "What is the shape of A @ B"
 START = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)

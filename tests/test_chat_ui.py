@@ -1,7 +1,6 @@
 """The Chat area through Pilot, with the real SDK against the fake Messages API."""
 
 import pytest
-
 from dltui.context import StudyContext
 from dltui.settings import load_settings
 from dltui.srs.mastery import topic_mastery
@@ -47,7 +46,11 @@ async def wait_for_reply(pilot):
 
 async def test_question_streams_an_answer_and_the_assessment_lands_on_mastery(claude, api):
     api.queue(
-        tool_reply("Good question. ", "record_assessment", ['{"topic_id": "convolution", "level": "strong",', ' "confidence": 0.9, "evidence": "computed output sizes"}']),
+        tool_reply(
+            "Good question. ",
+            "record_assessment",
+            ['{"topic_id": "convolution", "level": "strong",', ' "confidence": 0.9, "evidence": "computed output sizes"}'],
+        ),
         text_reply("An output is ", "floor((n + 2p - k)/s) + 1 wide."),
     )
     before = topic_mastery(claude)["convolution"]
@@ -121,7 +124,11 @@ async def test_offline_chat_without_key(context, monkeypatch):
 
 async def test_api_key_never_lands_in_database_exports_or_notes(claude, api):
     api.queue(
-        tool_reply("", "add_review_card", ['{"topic_id": "rnn", "front": "What is BPTT?", "back": "Backprop through the unrolled net", "source": "d2l 9.7"}']),
+        tool_reply(
+            "",
+            "add_review_card",
+            ['{"topic_id": "rnn", "front": "What is BPTT?", "back": "Backprop through the unrolled net", "source": "d2l 9.7"}'],
+        ),
         text_reply("Added a card."),
         HttpError(401, "authentication_error", "invalid key"),
     )

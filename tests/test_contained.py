@@ -1,10 +1,9 @@
 """Contained: any widget that mixes it in shows one line when drawing fails; the app keeps going."""
 
-from textual.app import App, ComposeResult
-from textual.widgets import Static
-
 from dltui.ui.contained import Contained, ContainedStatic
 from journeys.conftest import screen_text
+from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 
 class Flaky(Contained, Static):

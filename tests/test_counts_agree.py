@@ -8,9 +8,6 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from fsrs import Rating
-from sqlmodel import select
-
 from dltui.notes.progress import learner_progress
 from dltui.notes.tracker import render_tracker
 from dltui.srs import record_answer, review_stats, sync_cards
@@ -21,7 +18,9 @@ from dltui.store.types import utcnow
 from dltui.tutor.chat import Chat
 from dltui.tutor.prompt import learner_context
 from dltui.ui.app import DltuiApp
+from fsrs import Rating
 from journeys.conftest import screen_text, wait_until
+from sqlmodel import select
 
 
 def cards_of(context, topic_id):

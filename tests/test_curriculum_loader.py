@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from dltui.curriculum import CardKind, check_curriculum, load_curriculum
 
 DOMAINS = """

@@ -4,11 +4,9 @@ import importlib
 import math
 import pkgutil
 
-import pytest
-
-from dltui.curriculum import CardKind
-
 import curriculum_answers
+import pytest
+from dltui.curriculum import CardKind
 
 
 def _answer_tables():

@@ -2,7 +2,6 @@
 
 import re
 
-
 from dltui.ui.app import DltuiApp
 from dltui.ui.topics import TopicsPane
 

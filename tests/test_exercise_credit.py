@@ -7,14 +7,13 @@ the reference solution copied into the learner's workspace.
 import shutil
 
 import pytest
-from sqlmodel import select
-
 from dltui.labs.exercise import prepare_workspace, start_grader
 from dltui.labs.registry import LabFileError, load_lab
 from dltui.labs.runner import open_runner
 from dltui.srs.mastery import topic_mastery
 from dltui.store.models import AssessmentLevel, KnowledgeGap, RunStatus
 from dltui.tutor.tools import ToolBox
+from sqlmodel import select
 
 MLP_LAB = "numpy-mlp"
 

@@ -10,8 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
-
 from dltui.cli import main
 from dltui.labs import records
 from dltui.labs.exercise import (
@@ -26,6 +24,7 @@ from dltui.labs.process import LabProcess
 from dltui.labs.runner import LabRunner, LabStartError
 from dltui.store import Store
 from dltui.store.models import Assessment, RunStatus
+from sqlmodel import select
 
 FIXTURE_LABS = Path(__file__).resolve().parent / "fixtures" / "labs"
 ROOT = Path(__file__).resolve().parents[1]

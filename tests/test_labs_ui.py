@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, OptionList, Static
-
 from dltui.context import StudyContext
 from dltui.labs import records
 from dltui.labs.process import LabProcess
@@ -20,6 +18,7 @@ from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_form import LabForm
 from dltui.ui.lab_plot import LossPlot
 from dltui.ui.labs import LabsPane
+from textual.widgets import Input, OptionList, Static
 
 FIXTURE_LABS = Path(__file__).resolve().parent / "fixtures" / "labs"
 ROOT = Path(__file__).resolve().parents[1]

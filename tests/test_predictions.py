@@ -11,8 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
-
 from dltui.labs import records
 from dltui.labs.prediction import (
     Guess,
@@ -32,6 +30,7 @@ from dltui.store import Store
 from dltui.store.database import latest_version
 from dltui.store.models import Assessment, AssessmentLevel, KnowledgeGap, LabRun, Prediction, RunStatus
 from dltui.store.types import utcnow
+from sqlmodel import select
 
 # numpy-xor at lr=10: the loss jumps between three values and ends where it started.
 SWINGING = [6.18, 2.63, 6.13, 6.91, 2.50, 6.28, 6.91, 2.47, 6.30, 6.91, 2.48, 6.28, 6.91] * 8
@@ -93,7 +92,8 @@ def test_a_learning_rate_sweep_predicted_run_by_run_is_scored_by_the_runner_and_
     assert (right.shape_right, right.actual_shape, right.value_right) == (True, "diverges", None)
     assert right.outcome == "You predicted it would diverge; it diverged (train/loss 6.18 -> 6.91). Right shape."
     assert (wrong.shape_right, wrong.actual_shape) == (False, "converges")
-    assert wrong.outcome.startswith("You predicted it would diverge; it converged (train/loss ") and wrong.outcome.endswith(". Wrong shape.")
+    assert wrong.outcome.startswith("You predicted it would diverge; it converged (train/loss ")
+    assert wrong.outcome.endswith(". Wrong shape.")
     assert set(predictions_for(context, [run.id for run in runs] + ["no-such-run"])) == {diverging.id, fast.id}
 
     made = assessments(context)  # one per run, in the order the runs ended

@@ -5,10 +5,6 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from fsrs import Rating
-from sqlmodel import select
-from textual.widgets import TabbedContent, Tree
-
 from dltui.notes.progress import learner_progress
 from dltui.notes.sessions import begin_session, close_session
 from dltui.srs import record_answer, sync_cards
@@ -20,6 +16,9 @@ from dltui.tutor.chat import Chat
 from dltui.tutor.tools import ToolBox
 from dltui.ui.app import DltuiApp
 from dltui.ui.topics import TopicsPane
+from fsrs import Rating
+from sqlmodel import select
+from textual.widgets import TabbedContent, Tree
 
 
 def cards_of(context, topic_id):

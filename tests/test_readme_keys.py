@@ -10,9 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from textual.widgets import TabbedContent
-
 from dltui.ui.app import AREAS, DltuiApp
+from textual.widgets import TabbedContent
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 GLOBAL = "global"

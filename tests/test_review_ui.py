@@ -3,16 +3,15 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fsrs import Rating, Scheduler
-from sqlmodel import select
-from textual.app import App
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
-
 from dltui.srs import StudyClock, record_answer, sync_cards
 from dltui.store.models import Assessment, CardState, ReviewLog
 from dltui.ui.review import ReviewPane
 from dltui.ui.review_app import ReviewApp
+from fsrs import Rating, Scheduler
+from sqlmodel import select
 from srs_support import FakeNow, open_context
+from textual.app import App
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 START = datetime(2026, 9, 14, 18, 0, tzinfo=timezone.utc)
 

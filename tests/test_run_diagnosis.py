@@ -6,7 +6,6 @@ import random
 import re
 
 import pytest
-
 from dltui.labs import records
 from dltui.labs.diagnosis import LESSONS, STILL_FALLING_POINTS, CurveShape, diagnose
 from dltui.labs.run_record import MAX_POINTS, compare_runs_text, read_run_record
@@ -30,7 +29,9 @@ HEALTHY = {
     "exponential decay, small noise": {"train/loss": decay(300, 2.3, 0.05, 60, noise=0.02)},
     "slow linear decrease (xor lr=0.01)": {"train/loss": [0.696 - 0.305 * i / 99 for i in range(100)]},
     "fast drop then flat near zero (xor lr=1.0)": {"train/loss": [0.42 / (1 + 3 * i) ** 1.2 for i in range(100)]},
-    "flat near zero with jitter": {"train/loss": [0.42 / (1 + 3 * i) ** 1.2 * (1 + (0.4 if i % 2 else -0.4) * (i > 20)) for i in range(100)]},
+    "flat near zero with jitter": {
+        "train/loss": [0.42 / (1 + 3 * i) ** 1.2 * (1 + (0.4 if i % 2 else -0.4) * (i > 20)) for i in range(100)]
+    },
     "mnist-like with mini-batch noise": {"train/loss": decay(1000, 2.3, 0.1, 150, noise=0.05, seed=1)},
     "mnist-like with a falling val loss": {
         "train/loss": decay(1000, 2.3, 0.1, 150, noise=0.05, seed=2),
@@ -161,7 +162,9 @@ def write_run(context, run_id="numpy-xor-20250101-120000-abcd", status=RunStatus
     losses = decay(steps, 0.7, 0.01, steps / 8, noise=0.02)
     events = [{"v": 1, "type": "start", "lab": "numpy-xor", "params": {"lr": 0.5}, "device": "cpu", "t": 1.0}]
     for i, loss in enumerate(losses, start=1):
-        events.append({"v": 1, "type": "metrics", "step": i * 4, "epoch": i / 100, "values": {"train/loss": loss, "train/acc": min(1.0, i / 300)}})
+        events.append(
+            {"v": 1, "type": "metrics", "step": i * 4, "epoch": i / 100, "values": {"train/loss": loss, "train/acc": min(1.0, i / 300)}}
+        )
         if i % 50 == 0:
             events.append({"v": 1, "type": "metrics", "step": i * 4, "values": {"val/loss": loss * 1.1}})
         if i % 10 == 0:

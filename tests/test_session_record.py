@@ -14,19 +14,18 @@ import textwrap
 import time
 from datetime import datetime, timedelta, timezone
 
-from fsrs import Rating
-from sqlmodel import select
-
 from dltui.labs.runner import open_runner
 from dltui.notes.sessions import begin_session, close_session
 from dltui.srs import record_answer, sync_cards
 from dltui.srs.days import StudyClock
-from dltui.store.database import latest_version
 from dltui.store import Store
+from dltui.store.database import latest_version
 from dltui.store.models import Assessment, CardState, LabRun, Message, ReviewLog, RunStatus, StudySession
 from dltui.store.types import utcnow
 from dltui.ui.app import DltuiApp
+from fsrs import Rating
 from journeys.conftest import type_text, wait_until
+from sqlmodel import select
 
 QUESTION = "Why is the bias broadcast over the batch?"
 OPENER = "the inner dimensions must match"
@@ -179,7 +178,8 @@ def test_an_idle_gap_starts_a_new_session_and_closes_the_old_one_at_its_last_act
         closed = db.get(StudySession, first.id)
         last_answer = db.exec(select(ReviewLog.reviewed_at)).one()
     assert last_answer < left <= closed.ended_at <= utcnow()  # when the learner last left it
-    notes = context.settings.sessions_dir / StudyClock.for_settings(context.settings).date_of(closed.started_at).isoformat() / "session-notes.md"
+    day = StudyClock.for_settings(context.settings).date_of(closed.started_at).isoformat()
+    notes = context.settings.sessions_dir / day / "session-notes.md"
     assert f"<!-- session {first.id} -->" in notes.read_text()
 
 

@@ -1,7 +1,6 @@
 """Settings: where the database and data live, and the learner's tunables."""
 
 import pytest
-
 from dltui.settings import SettingsError, load_settings, project_root
 
 

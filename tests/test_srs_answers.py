@@ -3,13 +3,12 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fsrs import Rating, Scheduler, State
-from sqlalchemy import func
-from sqlmodel import select
-
 from dltui.srs import AnswerError, CardError, add_card, record_answer, sync_cards, undo_answer
 from dltui.srs.answers import LEECH_LAPSES, propose_rating
 from dltui.store.models import CardState, ReviewLog
+from fsrs import Rating, Scheduler, State
+from sqlalchemy import func
+from sqlmodel import select
 from srs_support import open_context
 
 SCHEDULER = Scheduler(enable_fuzzing=False)

@@ -12,9 +12,8 @@ import termios
 import time
 
 import pytest
-from sqlmodel import select
-
 from dltui.store.models import CardState, ReviewLog, StudySession
+from sqlmodel import select
 from srs_support import open_context
 
 ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-B]|\x1b[=>]|\x1b\][^\x07]*\x07")

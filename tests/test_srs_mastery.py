@@ -3,11 +3,10 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fsrs import Rating, Scheduler
-from sqlmodel import select
-
 from dltui.srs import MasteryState, record_answer, sync_cards, topic_mastery
 from dltui.store.models import Assessment, AssessmentLevel, CardState, LabRun
+from fsrs import Rating, Scheduler
+from sqlmodel import select
 from srs_support import open_context
 
 SCHEDULER = Scheduler(enable_fuzzing=False)

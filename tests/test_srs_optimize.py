@@ -6,14 +6,14 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fsrs import Card, Rating, ReviewLog, Scheduler
-from fsrs.scheduler import DEFAULT_PARAMETERS
-from sqlmodel import select
-
 from dltui.cli import main
 from dltui.srs import optimize, record_answer, sync_cards
 from dltui.srs.scheduler import PARAMETERS_FILE, apply_card, card_from_row
-from dltui.store.models import CardState, ReviewLog as ReviewLogRow
+from dltui.store.models import CardState
+from dltui.store.models import ReviewLog as ReviewLogRow
+from fsrs import Card, Rating, ReviewLog, Scheduler
+from fsrs.scheduler import DEFAULT_PARAMETERS
+from sqlmodel import select
 from srs_support import open_context
 
 START = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)

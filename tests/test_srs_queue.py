@@ -4,12 +4,11 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from fsrs import Rating, Scheduler, State
-from sqlmodel import select
-
 from dltui.srs import ReviewQueue, StudyClock, record_answer, sync_cards
 from dltui.srs.scheduler import retrievability
 from dltui.store.models import Assessment, AssessmentLevel, CardState
+from fsrs import Rating, Scheduler, State
+from sqlmodel import select
 from srs_support import FakeNow, open_context
 
 NEW_YORK = ZoneInfo("America/New_York")

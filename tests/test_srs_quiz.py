@@ -3,13 +3,12 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fsrs import Rating, Scheduler
-from sqlmodel import select
-
 from dltui.srs import Quiz, QuizError, ReviewQueue, StudyClock, record_answer, sync_cards
 from dltui.srs.answers import AnswerError
 from dltui.srs.scheduler import card_from_row
 from dltui.store.models import Assessment, CardState, ReviewLog
+from fsrs import Rating, Scheduler
+from sqlmodel import select
 from srs_support import FakeNow, open_context
 
 SCHEDULER = Scheduler(enable_fuzzing=False)

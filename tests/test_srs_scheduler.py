@@ -3,12 +3,11 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fsrs import Card, Rating, Scheduler, State
-from sqlmodel import select
-
 from dltui.srs import ReviewQueue, StudyClock, sync_cards
 from dltui.srs.scheduler import card_from_row, interval_label, preview_intervals, restore_row, review, snapshot_row
 from dltui.store.models import CardState, ReviewLog
+from fsrs import Card, Rating, Scheduler, State
+from sqlmodel import select
 from srs_support import FakeNow, open_context
 
 START = datetime(2026, 2, 2, 14, 0, tzinfo=timezone.utc)

@@ -3,12 +3,11 @@
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
-
 from dltui.srs import StudyClock, review_stats, sync_cards
 from dltui.srs.report import sparkline, stats_report
 from dltui.srs.stats import heatmap_grid
 from dltui.store.models import CardState, ReviewLog
+from sqlmodel import select
 from srs_support import open_context
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -2,13 +2,12 @@
 
 from datetime import datetime, timezone
 
-from fsrs import Rating, Scheduler
-from sqlalchemy import func
-from sqlmodel import select
-
 from dltui.curriculum import load_curriculum
 from dltui.srs import ReviewQueue, StudyClock, record_answer, sync_cards
 from dltui.store.models import CardState, ReviewLog
+from fsrs import Rating, Scheduler
+from sqlalchemy import func
+from sqlmodel import select
 from srs_support import _recall, open_context, write_curriculum
 
 NOW = datetime(2026, 5, 1, 10, tzinfo=timezone.utc)

@@ -7,11 +7,10 @@ import textwrap
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlmodel import select
-
 from dltui.store import DatabaseError, Store
 from dltui.store.database import latest_version
 from dltui.store.models import Assessment, AssessmentLevel, KnowledgeGap
+from sqlmodel import select
 
 
 def test_fresh_database_is_created_with_pragmas_and_version(tmp_path):
@@ -132,3 +131,37 @@ def test_two_processes_writing_at_once_do_not_fail(tmp_path):
     with sqlite3.connect(path) as connection:
         counts = dict(connection.execute("SELECT topic_id, count(*) FROM assessment GROUP BY topic_id").fetchall())
     assert counts == {"first": 150, "second": 150}
+
+
+def test_a_read_takes_no_lock_and_never_waits_for_a_writer_in_another_process(tmp_path):
+    """The Labs pane reads the runs every second: a learner's `dltui review` writing in another
+    process must neither block it nor be blocked by it."""
+    import subprocess
+    import sys
+    import threading
+
+    from dltui.labs import records
+    from dltui.store import Store
+    from dltui.store.models import LabRun
+
+    store = Store(tmp_path / "tutor.db")
+    records.add_run(store, LabRun(id="run-1", lab_id="numpy-xor"))
+    holder = subprocess.Popen(  # another process holds the write lock until told to stop
+        [sys.executable, "-c", "import sqlite3, sys\n"
+         f"c = sqlite3.connect({str(store.path)!r}, isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE labrun SET status='ok'\")\n"
+         "print('locked', flush=True); sys.stdin.readline(); c.execute('COMMIT')"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        seen: list = []
+        reader = threading.Thread(target=lambda: seen.append(records.recent_runs(store)), daemon=True)
+        reader.start()
+        reader.join(timeout=5)  # a read that began with BEGIN IMMEDIATE would wait the 30 s busy timeout
+        assert not reader.is_alive() and [run.id for run in seen[0]] == ["run-1"]
+        assert seen[0][0].status.value == "running"  # it sees the last committed state, and no lock was taken
+    finally:
+        holder.communicate("\n", timeout=10)
+    assert holder.returncode == 0  # the writer committed: the read held nothing it waited for
+    store.close()

@@ -1,14 +1,13 @@
 """Tools take exact topic ids or codes only; anything else is an error the model can act on."""
 
 import pytest
-from sqlmodel import select
-
 from dltui.context import StudyContext
 from dltui.settings import load_settings
 from dltui.store.models import Assessment, KnowledgeGap
 from dltui.tutor.chat import Chat
 from dltui.tutor.tools import ToolBox
 from fake_anthropic import FakeMessagesAPI, text_reply, tool_reply
+from sqlmodel import select
 
 KEY = "sk-ant-test-topics-0123456789"
 

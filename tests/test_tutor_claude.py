@@ -4,14 +4,13 @@ import asyncio
 import socket
 
 import pytest
-from sqlmodel import select
-
 from dltui.context import StudyContext
 from dltui.settings import load_settings
 from dltui.store.models import Assessment, KnowledgeGap, Message
 from dltui.tutor.chat import Chat
 from dltui.tutor.claude import MAX_TOOL_ROUNDS
 from fake_anthropic import FakeMessagesAPI, HttpError, error_mid_stream, text_reply, tool_reply
+from sqlmodel import select
 
 KEY = "sk-ant-test-SECRET-0123456789"
 
@@ -84,7 +83,12 @@ async def test_streamed_text_reaches_the_learner_and_the_database(claude, api):
 
 
 async def test_tool_call_in_fragments_then_second_round(claude, api):
-    fragments = ['{"topic_id": "backpro', 'pagation", "level": "par', 'tial", "confidence": 0.7, ', '"evidence": "knows the chain rule, unsure about fan-out"}']
+    fragments = [
+        '{"topic_id": "backpro',
+        'pagation", "level": "par',
+        'tial", "confidence": 0.7, ',
+        '"evidence": "knows the chain rule, unsure about fan-out"}',
+    ]
     api.queue(
         tool_reply("Noted. ", "record_assessment", fragments),
         text_reply("Now: what is ∂L/∂w when w feeds two units?"),
@@ -109,7 +113,9 @@ async def test_bad_arguments_and_unknown_tools_go_back_to_the_model_as_errors(cl
     api.queue(
         tool_reply("", "log_gap", ['{"topic_id": "no-such-topic", "description": "x", "severity": "high"}']),
         tool_reply("", "rm_rf", ['{"path": "/"}'], tool_id="toolu_02"),
-        tool_reply("", "record_assessment", ['{"topic_id": "rnn", "level": "genius", "confidence": 3, "evidence": "x"}'], tool_id="toolu_03"),
+        tool_reply(
+            "", "record_assessment", ['{"topic_id": "rnn", "level": "genius", "confidence": 3, "evidence": "x"}'], tool_id="toolu_03"
+        ),
         text_reply("Sorry, let me continue."),
     )
     _, reply, seen = await ask(claude, "hi")

@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from dltui.cli import main
 from dltui.tutor.eval_checks import (
     check_reply,

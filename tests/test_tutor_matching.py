@@ -10,7 +10,10 @@ SCALING = [
 
 
 def test_a_negated_answer_is_not_counted_as_mostly_right():
-    answer = "q·k sums d_k products, but dividing by sqrt(d_k) does not change its variance, so large scores never saturate the softmax and give tiny gradients"
+    answer = (
+        "q·k sums d_k products, but dividing by sqrt(d_k) does not change its variance, "
+        "so large scores never saturate the softmax and give tiny gradients"
+    )
     covered = covered_points(answer, SCALING)
     assert covered[1] is False  # "never saturate" is the opposite of the key point
     assert sum(covered) * 2 < len(covered)  # so the tutor does not call it mostly right

@@ -1,11 +1,10 @@
 """The offline tutor carries a learner through one topic, recording through the shared tools."""
 
-from sqlmodel import select
-
 from dltui.srs.mastery import topic_mastery
 from dltui.store.models import Assessment, KnowledgeGap, Message
 from dltui.tutor.chat import Chat
 from dltui.tutor.matching import covered_points
+from sqlmodel import select
 
 
 async def say(chat, text):

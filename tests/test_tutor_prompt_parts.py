@@ -6,7 +6,6 @@ through the anthropic SDK to the fake Messages API and read the system prompt it
 from dataclasses import replace
 
 import pytest
-
 from dltui.context import StudyContext
 from dltui.labs.records import add_run
 from dltui.settings import load_settings
@@ -16,7 +15,6 @@ from dltui.tutor.activity import LearnerActivity
 from dltui.tutor.chat import Chat
 from dltui.tutor.prompt import curriculum_index, learner_context, system_blocks, tutor_rules
 from fake_anthropic import FakeMessagesAPI, text_reply
-
 
 
 def _topic(context, topic_id):

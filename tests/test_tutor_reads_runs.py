@@ -8,8 +8,6 @@ import math
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
-
 from dltui.labs import records
 from dltui.store.models import Assessment, LabRun, RunStatus
 from dltui.tutor.activity import LearnerActivity
@@ -17,6 +15,7 @@ from dltui.tutor.chat import Chat
 from dltui.tutor.prompt import activity_part
 from dltui.tutor.tools import MAX_RUN_TEXT
 from fake_anthropic import FakeMessagesAPI, text_reply, tool_reply
+from sqlmodel import select
 from test_tutor_claude import KEY, Seen, open_context
 
 HOSTILE = "\x1b]0;PWNED\x07\x1b[2J\x1b[Houtput line"

@@ -4,13 +4,12 @@ import os
 import subprocess
 import sys
 
-from sqlmodel import select
-
 from dltui.context import StudyContext
 from dltui.settings import load_settings
 from dltui.store.models import KnowledgeGap, Message
 from dltui.tutor import history
 from dltui.tutor.chat import Chat
+from sqlmodel import select
 
 TOPIC = "attention"
 

@@ -152,6 +152,7 @@ def test_curriculum_check_from_any_folder_has_all_56_topics(installed):
 def test_lab_list_shows_every_lab_and_marks_the_torch_ones(installed):
     out = _ok(_dltui(installed, "lab", "list"))
     blocks: dict[str, str] = {}  # lab id -> its line and the indented lines under it
+    lab = ""  # the id of the block being read; set by the first unindented line
     for line in out.splitlines():
         if line.startswith(" "):
             blocks[lab] += line + "\n"

@@ -56,7 +56,9 @@ def check_download(data: bytes, spec: DataFile) -> str:
         try:
             raw_digest = md5_of(gzip.decompress(data))
         except Exception as exc:  # broken gzip: certainly not the published file
-            raise ChecksumMismatch(f"{spec.name}: .gz md5 {digest} is not the published {spec.gz_md5}, and it does not decompress ({exc})") from exc
+            raise ChecksumMismatch(
+                f"{spec.name}: .gz md5 {digest} is not the published {spec.gz_md5}, and it does not decompress ({exc})"
+            ) from exc
         if spec.raw_md5 and raw_digest == spec.raw_md5:
             return "gz"
         expected = f"the published .gz md5 {spec.gz_md5}" + (f" or decompressed md5 {spec.raw_md5}" if spec.raw_md5 else "")

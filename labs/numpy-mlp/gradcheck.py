@@ -97,5 +97,8 @@ def report(results: list[ParamCheck]) -> str:
     """A small table of the results, for the terminal."""
     lines = ["param  checked  skipped  max rel error  max abs error  ok"]
     for r in results:
-        lines.append(f"{r.name:<6} {r.checked:>7}  {r.skipped:>7}  {r.max_rel_error:>13.2e}  {r.max_abs_error:>13.2e}  {'yes' if r.passed else 'NO'}")
+        lines.append(
+            f"{r.name:<6} {r.checked:>7}  {r.skipped:>7}  "
+            f"{r.max_rel_error:>13.2e}  {r.max_abs_error:>13.2e}  {'yes' if r.passed else 'NO'}"
+        )
     return "\n".join(lines)

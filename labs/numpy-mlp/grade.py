@@ -115,9 +115,15 @@ def check_forward_shape(module) -> str:
         raise CheckFailed("forward() returned NaN or infinity on small, well-behaved inputs")
     n_layers = len(SIZES) - 1
     if len(getattr(model, "inputs", [])) != n_layers:
-        raise CheckFailed(f"self.inputs should hold {n_layers} arrays (the input of each layer); it holds {len(getattr(model, 'inputs', []))}")
+        raise CheckFailed(
+            f"self.inputs should hold {n_layers} arrays (the input of each layer); "
+            f"it holds {len(getattr(model, 'inputs', []))}"
+        )
     if len(getattr(model, "pre_activations", [])) != n_layers - 1:
-        raise CheckFailed(f"self.pre_activations should hold {n_layers - 1} arrays (z of each hidden layer); it holds {len(getattr(model, 'pre_activations', []))}")
+        raise CheckFailed(
+            f"self.pre_activations should hold {n_layers - 1} arrays (z of each hidden layer); "
+            f"it holds {len(getattr(model, 'pre_activations', []))}"
+        )
     return f"logits of shape {out.shape}, caches filled"
 
 
@@ -138,7 +144,10 @@ def check_forward_values(module) -> str:
         raise CheckFailed("the output matches a network with no ReLU at all: apply ReLU after each hidden layer")
     if np.allclose(out, a_all_relu):
         raise CheckFailed("the output has a ReLU on the last layer too: return the last z unchanged (softmax needs raw logits)")
-    raise CheckFailed(f"logits differ from the reference (largest difference {np.abs(out - expected).max():.3g}); check z = a @ W + b and the ReLU")
+    raise CheckFailed(
+        f"logits differ from the reference (largest difference {np.abs(out - expected).max():.3g}); "
+        "check z = a @ W + b and the ReLU"
+    )
 
 
 def check_backward_shape(module) -> str:
@@ -169,8 +178,14 @@ def check_backward_values(module) -> str:
     for i in reversed(range(len(rW))):  # report the layer closest to the output first
         if not np.allclose(dW[i], rW[i], rtol=1e-7, atol=1e-12):
             if i < len(rW) - 1 and np.allclose(dW[-1], rW[-1]):
-                raise CheckFailed(f"dW[{i}] is wrong while the last layer's is right: check how grad goes back through W[i] and the ReLU of the layer below")
-            raise CheckFailed(f"dW[{i}] differs from the reference (largest difference {np.abs(dW[i] - rW[i]).max():.3g}): dL/dW = input.T @ grad")
+                raise CheckFailed(
+                    f"dW[{i}] is wrong while the last layer's is right: "
+                    "check how grad goes back through W[i] and the ReLU of the layer below"
+                )
+            raise CheckFailed(
+                f"dW[{i}] differs from the reference (largest difference {np.abs(dW[i] - rW[i]).max():.3g}): "
+                "dL/dW = input.T @ grad"
+            )
         if not np.allclose(db[i], rb[i], rtol=1e-7, atol=1e-12):
             if np.allclose(db[i] * len(x), rb[i]):
                 raise CheckFailed(f"db[{i}] is the batch mean; sum it over the batch instead (dlogits already divides by N)")
@@ -223,7 +238,10 @@ def check_momentum_step(module) -> str:
         if not np.allclose(model.W[i], expected_W2):
             if np.allclose(model.W[i], expected_W1 - lr * (g2[0][i] + wd * expected_W1)):
                 raise CheckFailed("the second step ignores the velocity: keep v in self.vW / self.vb and use v = momentum * v - lr * g")
-            raise CheckFailed(f"after two steps W[{i}] is off (largest difference {np.abs(model.W[i] - expected_W2).max():.3g}): v = momentum * v - lr * g; W += v")
+            raise CheckFailed(
+                f"after two steps W[{i}] is off (largest difference {np.abs(model.W[i] - expected_W2).max():.3g}): "
+                "v = momentum * v - lr * g; W += v"
+            )
         if not np.allclose(model.b[i], expected_b2):
             decayed_b1 = b0[i] - lr * (g1[1][i] + wd * b0[i])
             decayed_b2 = decayed_b1 + mu * (decayed_b1 - b0[i]) - lr * (g2[1][i] + wd * decayed_b1)
@@ -250,7 +268,10 @@ def check_learns(module) -> str:
     loss, _ = reference.softmax_cross_entropy(logits, y)
     acc = float((logits.argmax(axis=1) == y).mean())
     if not (np.isfinite(loss) and loss < 0.25 * first and acc >= 0.95):
-        raise CheckFailed(f"after 100 steps on an easy problem the loss went {first:.3f} -> {loss:.3f} with accuracy {acc:.0%}; expected it to fall below a quarter and reach 95%")
+        raise CheckFailed(
+            f"after 100 steps on an easy problem the loss went {first:.3f} -> {loss:.3f} with accuracy {acc:.0%}; "
+            "expected it to fall below a quarter and reach 95%"
+        )
     return f"loss {first:.3f} -> {loss:.3f}, accuracy {acc:.0%} on a 3-class toy problem"
 
 

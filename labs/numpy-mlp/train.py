@@ -28,10 +28,9 @@ try:
 except ImportError:  # run alone from a shell: put labs/ on the path
     sys.path.insert(0, str(HERE.parent))
     from kit.events import Reporter
-from kit.datasets import DatasetUnavailable, IdxError, load_mnist
-
 import gradcheck
 import mlp
+from kit.datasets import DatasetUnavailable, IdxError, load_mnist
 
 
 def str_to_bool(text: str) -> bool:

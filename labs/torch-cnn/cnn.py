@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -36,7 +36,6 @@ sys.path.insert(0, str(HERE.parent))  # the labs folder, for `kit`, when run alo
 
 import torch
 import torch.nn.functional as F
-
 from convnet import ConvNet
 from kit.checkpoints import BEST_NAME, load_checkpoint, save_checkpoint
 from kit.datasets import DatasetUnavailable, load_mnist
@@ -88,7 +87,10 @@ def load_data(val_size: int, seed: int, device: torch.device) -> dict:
     train_idx, val_idx = order[val_size:], order[:val_size]
     train_pixels = images[train_idx].astype("float32") / 255.0
     mean, std = float(train_pixels.mean()), float(train_pixels.std())
-    as_labels = lambda a: torch.from_numpy(a.astype("int64")).to(device)
+
+    def as_labels(a):
+        return torch.from_numpy(a.astype("int64")).to(device)
+
     return {
         "train": (images_to_tensor(images[train_idx], mean, std, device), as_labels(labels[train_idx])),
         "val": (images_to_tensor(images[val_idx], mean, std, device), as_labels(labels[val_idx])),

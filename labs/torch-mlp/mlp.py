@@ -27,11 +27,10 @@ sys.path.insert(0, str(HERE.parent))  # the labs folder, for `kit`, when run alo
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from kit.checkpoints import BEST_NAME, save_checkpoint
 from kit.datasets import DatasetUnavailable, load_mnist
 from kit.events import Reporter
+from torch import nn
 
 LAB = "torch-mlp"
 
@@ -194,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
             rep.metrics(step, values, epoch=epoch)
             rep.progress(step, total_steps)
             rep.log(f"epoch {epoch}/{args.epochs}: {epoch_times[-1]:.2f} s, val/acc {val_acc:.4f}, test/acc {test_acc:.4f}")
-            path = save_checkpoint(rep.checkpoint_dir / f"epoch-{epoch}.pt", model, optimizer, epoch, values, {"step": step, "sizes": sizes})
+            path = save_checkpoint(
+                rep.checkpoint_dir / f"epoch-{epoch}.pt", model, optimizer, epoch, values, {"step": step, "sizes": sizes}
+            )
             rep.checkpoint(path, step, {"val/acc": val_acc, "test/acc": test_acc})
             if val_acc > best_val:
                 best_val = val_acc

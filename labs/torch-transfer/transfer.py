@@ -32,13 +32,12 @@ sys.path.insert(0, str(HERE.parent / "torch-cnn"))  # the CNN we transfer from
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from convnet import ConvNet
 from kit.checkpoints import best_checkpoint, load_checkpoint, save_checkpoint
 from kit.datasets import DatasetUnavailable, load_mnist
 from kit.events import Reporter
 from past_runs import runs_of, where_runs_were_looked_for
+from torch import nn
 
 LAB = "torch-transfer"
 STRATEGIES = ("frozen", "finetune", "scratch")
@@ -187,7 +186,10 @@ def find_cnn_checkpoint(given: str) -> Path:
 
 def results_table(results: dict, sizes: list[int], strategies: list[str], test_size: int) -> str:
     """Test accuracy per strategy (columns) and training-set size (rows)."""
-    lines = [f"test accuracy on Fashion-MNIST ({test_size:,} test images), by labelled training images", "n labelled".rjust(10) + "".join(s.rjust(10) for s in strategies)]
+    lines = [
+        f"test accuracy on Fashion-MNIST ({test_size:,} test images), by labelled training images",
+        "n labelled".rjust(10) + "".join(s.rjust(10) for s in strategies),
+    ]
     for n in sizes:
         cells = "".join((f"{results[(s, n)]:.2%}" if (s, n) in results else "-").rjust(10) for s in strategies)
         lines.append(f"{n:>10}" + cells)

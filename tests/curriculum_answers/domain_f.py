@@ -7,10 +7,10 @@ import numpy as np
 
 def _adam_moments(grads, beta1=0.9, beta2=0.999):
     m = v = 0.0
-    for t, g in enumerate(grads, start=1):
+    for _t, g in enumerate(grads, start=1):  # _t: the step count, read after the loop
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
-    return m / (1 - beta1**t), v / (1 - beta2**t)
+    return m / (1 - beta1**_t), v / (1 - beta2**_t)
 
 
 def _adam_first_step(g, lr):

@@ -1,7 +1,6 @@
 """Fault tests share one fake Messages API and a Claude-tutored learner on a fresh database."""
 
 import pytest
-
 from dltui.context import StudyContext
 from dltui.settings import load_settings
 from fake_anthropic import FakeMessagesAPI

@@ -3,8 +3,6 @@
 import time
 
 import pytest
-from sqlmodel import select
-
 from dltui.store.models import Message
 from dltui.tutor.chat import Chat
 from fake_anthropic import (
@@ -17,7 +15,7 @@ from fake_anthropic import (
     text_reply,
     truncated_reply,
 )
-
+from sqlmodel import select
 
 
 def stored(context, role):

@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-
 from dltui.cli import main
 from dltui.store.backups import daily_backup, list_backups
 from dltui.store.models import Assessment, AssessmentLevel

@@ -1,8 +1,7 @@
 """Item 8 on screen: a silent server shows what is happening, and gives up in bounded time."""
 
-import pytest
-
 import dltui.tutor.claude as claude_module
+import pytest
 from dltui.context import StudyContext
 from dltui.settings import load_settings
 from dltui.ui.app import DltuiApp

@@ -18,12 +18,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from fsrs import Scheduler
-from sqlmodel import select
-
 from dltui.srs import StudyClock
 from dltui.store.models import ReviewLog
 from dltui.ui.review_app import ReviewApp
+from fsrs import Scheduler
+from sqlmodel import select
 from srs_support import FakeNow, open_context
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,6 @@ import sys
 import time
 
 import pytest
-
 from srs_support import open_context
 from test_srs_durability import Terminal
 

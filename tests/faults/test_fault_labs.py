@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from dltui.cli import main
 from dltui.labs import records
 from dltui.labs.attach import attach

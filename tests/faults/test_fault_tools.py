@@ -1,20 +1,23 @@
 """Hostile tool calls from the model (item 7) and tool lines on the learner's screen (item 1)."""
 
 import pytest
-from sqlmodel import select
-
 from dltui.store.models import KnowledgeGap, Message
 from dltui.tutor.chat import Chat
 from fake_anthropic import text_reply, tool_reply
-
-
+from sqlmodel import select
 
 DEEP = "[" * 50_000 + "]" * 50_000
 
 HOSTILE = {
     "huge gap id": ("resolve_gap", '{"gap_id": 1000000000000000000000, "resolution": "fixed"}'),
-    "NaN confidence": ("record_assessment", '{"topic_id": "backpropagation", "level": "partial", "confidence": NaN, "evidence": "x"}'),
-    "Infinity confidence": ("record_assessment", '{"topic_id": "backpropagation", "level": "strong", "confidence": Infinity, "evidence": "x"}'),
+    "NaN confidence": (
+        "record_assessment",
+        '{"topic_id": "backpropagation", "level": "partial", "confidence": NaN, "evidence": "x"}',
+    ),
+    "Infinity confidence": (
+        "record_assessment",
+        '{"topic_id": "backpropagation", "level": "strong", "confidence": Infinity, "evidence": "x"}',
+    ),
     "50,000-deep array": ("resolve_gap", '{"gap_id": ' + DEEP + ', "resolution": "fixed"}'),
 }
 

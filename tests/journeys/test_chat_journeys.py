@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from dltui.context import StudyContext
 from dltui.settings import load_settings
 from dltui.ui.app import DltuiApp

@@ -12,7 +12,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from dltui.labs import records
 from dltui.store.models import RunStatus
 from dltui.ui.app import DltuiApp

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import OptionList
-
 from dltui.labs import records
 from dltui.labs.registry import register_lab_folder
 from dltui.ui.app import DltuiApp
 from journeys.conftest import screen_text, wait_for_text, wait_until
+from textual.widgets import OptionList
 
 MISSING = "absentmod"  # a module no Python has
 

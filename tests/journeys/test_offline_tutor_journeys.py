@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import select
-
 from dltui.store.models import KnowledgeGap
 from dltui.tutor import history
 from dltui.ui.app import DltuiApp
 from journeys.conftest import last_reply, screen_text, type_text, wait_for_reply, wait_until
+from sqlmodel import select
 
 ATTENTION = "attention"
 
@@ -83,7 +82,10 @@ async def test_a_question_mid_check_gets_an_answer_not_a_grade(learner, size):
         assert "Adam" in screen and "SGD" in screen
         assert words(f"Check 1 of 3: {check_prompt(learner, 1)}") in screen  # back to the pending question
         assert await scroll_up_until(pilot, "From SGD with momentum, RMSProp and Adam")
-    [user_turns] = [[m.meta.get("turn") for m in history.messages_of(learner, c.id) if m.role == "user"] for c in history.recent_conversations(learner)]
+    [user_turns] = [
+        [m.meta.get("turn") for m in history.messages_of(learner, c.id) if m.role == "user"]
+        for c in history.recent_conversations(learner)
+    ]
     assert user_turns == ["command", "answer", "question"]
 
 

@@ -10,8 +10,6 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlmodel import select
-
 from dltui.srs import StudyClock
 from dltui.srs.scheduler import interval_label
 from dltui.store.models import CardState, ReviewLog
@@ -19,6 +17,7 @@ from dltui.ui.app import DltuiApp
 from dltui.ui.review import ReviewPane
 from dltui.ui.review_app import ReviewApp
 from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
+from sqlmodel import select
 
 RECALL = "What is the shape of A @ B"
 NUMERIC = "How many parameters (weights and biases)"

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import select
-
 from dltui.labs import records
 from dltui.store.models import Assessment
 from dltui.ui.app import DltuiApp
 from journeys.conftest import last_reply, screen_text, type_text, wait_for_reply, wait_until
 from journeys.test_labs_journeys import all_finished, launch, open_labs
+from sqlmodel import select
 
 
 def flat(app) -> str:
@@ -48,7 +47,7 @@ async def test_t_on_the_diverging_run_asks_about_it_and_records_the_answer(learn
         await pilot.pause(0.2)
         screen = flat(app)
         assert f"run {diverging.id}" in screen and "F1 Chat" in screen
-        assert f"Run {diverging.id}: ok" in screen  # the header follows the run discussed
+        assert await wait_until(pilot, lambda: f"Run {diverging.id}: ok" in flat(app))  # the header follows the run
         reply = [m for m in app.query_one("ChatPane").chat.messages() if m.role == "assistant"][-1].content
         assert diverging.id in reply and reply.rstrip().endswith("?"), reply
         assert re.search(r"higher than it started|swing|NaN|diverg", reply, re.IGNORECASE), reply
@@ -79,9 +78,8 @@ async def test_t_without_a_run_says_how_to_get_one(learner):
 
 async def launch_with(pilot, lab_id: str, fields: dict[str, str]) -> None:
     """r on the lab, Tab down the form to each field and type into it, Ctrl+R to run."""
-    from textual.widgets import Input
-
     from journeys.test_labs_journeys import move_to_lab
+    from textual.widgets import Input
 
     await move_to_lab(pilot, lab_id)
     await pilot.press("r")

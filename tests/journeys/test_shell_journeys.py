@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from dltui.ui.app import AREAS, DltuiApp
 from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
 

@@ -10,7 +10,6 @@ import sys
 import threading
 
 import pytest
-
 from lab_runs import LABS
 
 if str(LABS) not in sys.path:

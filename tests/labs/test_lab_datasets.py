@@ -11,13 +11,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from fake_mnist import STEMS, fake_split, idx_bytes, write_dataset
-from lab_runs import LABS, lab_env
-
 from kit import datasets
 from kit.datasets import DataFile, DatasetUnavailable, IdxError, load_mnist
 from kit.idx import parse_idx, read_idx
+from lab_runs import LABS, lab_env
 
 
 def md5(data: bytes) -> str:

@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 import pytest
-
 from fake_mnist import write_dataset
 from lab_runs import LABS, lab_env, read_events, run_lab
 

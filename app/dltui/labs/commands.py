@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-
 REGISTER_HELP = """\
 Any program can be a lab: dltui runs it with DLTUI_RUN_DIR set and plots the JSON lines it
 writes to $DLTUI_RUN_DIR/events.jsonl (kit.events.Reporter writes them for you). Put a lab.toml

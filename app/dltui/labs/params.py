@@ -50,7 +50,9 @@ class LabParam:
             if self.type is ParamType.FLOAT:
                 number = float(text)
         except ValueError:
-            raise ParamError(f"{self.name}: {text!r} is not {'an' if self.type is ParamType.INT else 'a'} {self.type.value}", self.name) from None
+            raise ParamError(
+                f"{self.name}: {text!r} is not {'an' if self.type is ParamType.INT else 'a'} {self.type.value}", self.name
+            ) from None
         if self.type is ParamType.FLOAT:
             return self._finite(number)
         if self.type is ParamType.BOOL:

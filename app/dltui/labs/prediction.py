@@ -145,13 +145,13 @@ def save_prediction(context, run_id: str, guess: Guess) -> Prediction:
 
 
 def prediction_for(context, run_id: str) -> Prediction | None:
-    with context.store.session() as db:
+    with context.store.read() as db:
         return db.exec(select(Prediction).where(Prediction.run_id == run_id)).first()
 
 
 def predictions_for(context, run_ids: list[str]) -> dict[str, Prediction]:
     """The predictions of these runs (a sweep's), by run id; runs without one are left out."""
-    with context.store.session() as db:
+    with context.store.read() as db:
         return {p.run_id: p for p in db.exec(select(Prediction).where(col(Prediction.run_id).in_(list(run_ids))))}
 
 
@@ -236,7 +236,7 @@ def _score_logged(context, run: LabRun) -> Prediction | None:
 
 def score_ended_predictions(context) -> list[Prediction]:
     """Score the predictions of runs that ended unscored (a hook that failed); returns them."""
-    with context.store.session() as db:
+    with context.store.read() as db:
         runs = list(db.exec(select(LabRun).join(Prediction, col(Prediction.run_id) == col(LabRun.id)).where(
             Prediction.scored_at == None, LabRun.status != RunStatus.RUNNING)))  # noqa: E711
     return [p for p in (_score_logged(context, run) for run in runs) if p is not None]

@@ -23,7 +23,7 @@ def add_run(store: Store, run: LabRun) -> LabRun:
 
 
 def get_run(store: Store, run_id: str) -> LabRun | None:
-    with store.session() as session:
+    with store.read() as session:
         return session.get(LabRun, run_id)
 
 
@@ -41,7 +41,7 @@ def find_run(store: Store, text: str) -> LabRun:
         raise LookupError("give a run id (see `dltui lab runs`)")
     if len(text) > MAX_ID:
         raise LookupError(f"no run has an id that long ({len(text)} characters; see `dltui lab runs`)")
-    with store.session() as session:
+    with store.read() as session:
         exact = session.get(LabRun, text)
         if exact is not None:
             return exact
@@ -66,17 +66,17 @@ def find_run(store: Store, text: str) -> LabRun:
 
 
 def recent_runs(store: Store, limit: int = 50) -> list[LabRun]:
-    with store.session() as session:
+    with store.read() as session:
         return list(session.exec(select(LabRun).order_by(col(LabRun.started_at).desc()).limit(limit)).all())
 
 
 def running_runs(store: Store) -> list[LabRun]:
-    with store.session() as session:
+    with store.read() as session:
         return list(session.exec(select(LabRun).where(LabRun.status == RunStatus.RUNNING)).all())
 
 
 def group_runs(store: Store, group_id: str) -> list[LabRun]:
-    with store.session() as session:
+    with store.read() as session:
         return list(session.exec(select(LabRun).where(LabRun.group_id == group_id).order_by(col(LabRun.id))).all())
 
 

@@ -101,7 +101,7 @@ def learner_progress(context, mastery: dict[str, Mastery] | None = None) -> Prog
         )
     weight = sum(d.weight for d in domains) or 1.0
     overall = min(1.0, sum(d.weight * d.progress for d in domains) / weight)
-    with context.store.session() as session:
+    with context.store.read() as session:
         confidence = {a.topic_id: a.confidence for a in session.exec(select(Assessment).order_by(col(Assessment.created_at)))}
         gaps = list(session.exec(select(KnowledgeGap).order_by(col(KnowledgeGap.created_at))))
         runs = list(session.exec(select(LabRun).order_by(col(LabRun.started_at).desc()).limit(RECENT_RUNS)))

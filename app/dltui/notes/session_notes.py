@@ -84,7 +84,7 @@ def learner_turn(message: Message) -> str | None:
 
 def gather(context, session: StudySession) -> SessionRecord:
     sid = session.id
-    with context.store.session() as db:
+    with context.store.read() as db:
         messages = list(db.exec(select(Message).where(Message.session_id == sid).order_by(col(Message.id))))
         assessments = list(db.exec(select(Assessment).where(Assessment.session_id == sid).order_by(col(Assessment.id))))
         logs = list(db.exec(select(ReviewLog, CardState).join(CardState).where(ReviewLog.session_id == sid).order_by(col(ReviewLog.id))))
@@ -276,7 +276,7 @@ def write_session_notes(context, session: StudySession) -> Path:
 
 
 def sessions_between(context, start=None) -> list[StudySession]:
-    with context.store.session() as db:
+    with context.store.read() as db:
         query = select(StudySession).order_by(col(StudySession.started_at))
         if start is not None:
             query = query.where(StudySession.started_at >= start)

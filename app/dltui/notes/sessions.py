@@ -19,9 +19,9 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from dltui.labs.prediction import score_ended_predictions
 from dltui.notes.session_notes import write_session_notes
 from dltui.notes.tracker import write_tracker
-from dltui.labs.prediction import score_ended_predictions
 from dltui.store.models import Assessment, KnowledgeGap, LabRun, Message, Prediction, ReviewLog, RunStatus, StudySession
 from dltui.store.types import utcnow
 
@@ -93,7 +93,7 @@ def close_session(context, now: datetime | None = None) -> Path | None:
 
 def write_notes(context, session_id: int) -> Path | None:
     """Write one session's notes and the tracker; None (and nothing written) if it was idle."""
-    with context.store.session() as db:
+    with context.store.read() as db:
         session = db.get(StudySession, session_id)
     if session is None or not had_activity(context, session):
         return None  # opening and closing the app is not a study session worth a note
@@ -111,7 +111,7 @@ def refresh_finished_runs(context) -> None:
     """Rewrite the notes of sessions that showed a run as running, or a prediction as waiting, which
     has ended (or been scored) since. A prediction whose run ended unscored is scored first."""
     score_ended_predictions(context)
-    with context.store.session() as db:
+    with context.store.read() as db:
         stale = [
             row.id
             for row in db.exec(select(StudySession).where(StudySession.runs_running_in_notes > 0))
@@ -144,7 +144,7 @@ def last_activity(db: Session, session: StudySession) -> datetime:
 
 def had_activity(context, session: StudySession) -> bool:
     """Whether anything was learned, answered or run during the session."""
-    with context.store.session() as db:
+    with context.store.read() as db:
         return any(
             db.exec(select(func.count()).select_from(table).where(table.session_id == session.id)).one()
             for table in {table for table, _ in ACTIVITY}

@@ -38,9 +38,13 @@ def render_tracker(context, progress: Progress) -> str:
         for m in progress.mastered
     ] or ["- none yet"]
     lines += ["", "## Open knowledge gaps", ""]
-    lines += [f"- **{g.severity}** {title.get(g.topic_id, g.topic_id)}: {g.description} (since {g.found_on})" for g in progress.open_gaps] or ["- none"]
+    lines += [
+        f"- **{g.severity}** {title.get(g.topic_id, g.topic_id)}: {g.description} (since {g.found_on})" for g in progress.open_gaps
+    ] or ["- none"]
     lines += ["", "## Resolved gaps", ""]
-    lines += [f"- {title.get(g.topic_id, g.topic_id)}: {g.description} (resolved {g.resolved_on})" for g in progress.resolved_gaps] or ["- none yet"]
+    lines += [
+        f"- {title.get(g.topic_id, g.topic_id)}: {g.description} (resolved {g.resolved_on})" for g in progress.resolved_gaps
+    ] or ["- none yet"]
     lines += ["", "## Review days (last 12 weeks)", "", "```", *heatmap_lines(progress.heatmap), "```", ""]
     lines += ["## Recent lab runs", ""]
     lines += [

@@ -55,7 +55,7 @@ def find_cards(context, text: str = "", limit: int = 200, clock: StudyClock | No
     now = clock.now()
     words = text.lower().split()
     topics = context.curriculum.topics
-    with context.store.session() as session:
+    with context.store.read() as session:
         rows = session.exec(
             select(CardState).where(CardState.retired == False).order_by(CardState.topic_id, CardState.id)  # noqa: E712
         ).all()
@@ -75,14 +75,14 @@ def find_cards(context, text: str = "", limit: int = 200, clock: StudyClock | No
 
 def browsed_card(context, card_id: int, clock: StudyClock | None = None) -> BrowsedCard | None:
     clock = clock or StudyClock.for_settings(context.settings)
-    with context.store.session() as session:
+    with context.store.read() as session:
         row = session.get(CardState, card_id)
     return None if row is None else _browsed(context, row, clock.now())
 
 
 def card_history(context, card_id: int) -> list[PastAnswer]:
     """Every answer the card has had, newest first."""
-    with context.store.session() as session:
+    with context.store.read() as session:
         logs = session.exec(
             select(ReviewLog).where(ReviewLog.card_id == card_id).order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
         ).all()

@@ -91,7 +91,7 @@ class SuspendedCard:
 
 def suspended_cards(context) -> list[SuspendedCard]:
     """Cards out of the queue by choice or as leeches (retired cards are not listed)."""
-    with context.store.session() as session:
+    with context.store.read() as session:
         rows = session.exec(
             select(CardState).where(CardState.suspended == True, CardState.retired == False)  # noqa: E712
             .order_by(CardState.topic_id, CardState.id)

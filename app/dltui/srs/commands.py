@@ -40,10 +40,9 @@ def _open(args: argparse.Namespace):
 def _run_app(context, quiz_topic: str | None = None) -> None:
     """The review screen alone, as one study session (notes are written when it closes)."""
     from dltui.notes.sessions import begin_session, close_session
+    from dltui.srs.summary import session_summary
     from dltui.store.backups import daily_backup
     from dltui.ui.review_app import ReviewApp
-
-    from dltui.srs.summary import session_summary
 
     daily_backup(context.settings.db_path, context.settings.backups_kept)  # as the full app does
     begin_session(context, "review")

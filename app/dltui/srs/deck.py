@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fsrs import Rating, Scheduler
-from dltui.srs.answers import Answer, bury_card, record_answer, suspend_card, undo_answer, unbury_card
+
+from dltui.srs.answers import Answer, bury_card, record_answer, suspend_card, unbury_card, undo_answer
 from dltui.srs.cards import CardContent, card_content
 from dltui.srs.days import StudyClock
 from dltui.srs.scheduler import NEW, card_from_row, preview_intervals, retrievability, scheduler_for
@@ -67,7 +68,7 @@ class StudyDeck:
     def card(self, card_id: int) -> QueuedCard | None:
         """One card by id, e.g. to show it again after an undo."""
         now = self.clock.now()
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             row = session.get(CardState, card_id)
             return None if row is None else queued_card(self.context, row, self.scheduler, now)
 
@@ -93,7 +94,7 @@ class StudyDeck:
     def preview(self, card_id: int) -> dict[Rating, timedelta]:
         """The interval each rating would give this card now."""
         now = self.clock.now()
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             row = session.get(CardState, card_id)
             if row is None:
                 return {}

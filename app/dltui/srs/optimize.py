@@ -22,7 +22,8 @@ from sqlmodel import select
 
 from dltui.install import OPTIMIZER_HINT
 from dltui.srs.scheduler import apply_card, save_parameters
-from dltui.store.models import CardState, ReviewLog as ReviewLogRow
+from dltui.store.models import CardState
+from dltui.store.models import ReviewLog as ReviewLogRow
 
 MIN_USABLE_REVIEWS = 512  # below this the fsrs optimizer returns its defaults unchanged
 MAX_REVIEWS_PER_CARD = 64  # the optimizer reads at most the first 64 reviews of a card
@@ -49,7 +50,7 @@ class Fit:
 
 def review_logs(context) -> list[ReviewLog]:
     """Every answer ever recorded, as fsrs review logs (quiz answers are real reviews too)."""
-    with context.store.session() as session:
+    with context.store.read() as session:
         rows = session.exec(
             select(ReviewLogRow.card_id, ReviewLogRow.rating, ReviewLogRow.reviewed_at, ReviewLogRow.duration_ms)
         ).all()

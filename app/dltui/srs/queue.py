@@ -72,7 +72,7 @@ class ReviewQueue(StudyDeck):
         settings = self.context.settings
         # Short transactions one after another: the store's sessions take the write lock, so
         # they must never nest (mastery opens its own).
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             reviews_done, new_done = self._done_today(session, now)
             rows = self._learning_due(session, now, now, limit=_CANDIDATES)
             if reviews_done < settings.reviews_per_day:
@@ -80,14 +80,14 @@ class ReviewQueue(StudyDeck):
         if (card := self._first_showable(rows, now)) is not None:
             return card
         if new_done < settings.new_cards_per_day:
-            with self.context.store.session() as session:
+            with self.context.store.read() as session:
                 waiting = self._topics_with_new_cards(session, now)
             held = {h.topic_id for h in self._held_back(waiting, now)}
-            with self.context.store.session() as session:
+            with self.context.store.read() as session:
                 rows = self._new_cards(session, now, [t for t in self._ordered(waiting) if t not in held])
             if (card := self._first_showable(rows, now)) is not None:
                 return card
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             rows = self._learning_due(session, now, now + LEARN_AHEAD, limit=_CANDIDATES)
         return self._first_showable(rows, now)
 
@@ -95,7 +95,7 @@ class ReviewQueue(StudyDeck):
         now = self.clock.now()
         settings = self.context.settings
         learning_states = [int(State.Learning), int(State.Relearning)]
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             reviews_done, new_done = self._done_today(session, now)
             learning = session.exec(
                 _active(select(func.count(CardState.id))).where(
@@ -121,14 +121,14 @@ class ReviewQueue(StudyDeck):
     def held_back(self) -> list[HeldBack]:
         """Topics with new cards waiting on weak prerequisites, each with the reason."""
         now = self.clock.now()
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             waiting = self._topics_with_new_cards(session, now)
         return self._held_back(waiting, now)
 
     def next_learning_due(self) -> datetime | None:
         """When the next learning step comes due (for "come back in 8 minutes")."""
         now = self.clock.now()
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             return session.exec(
                 _active(select(func.min(CardState.due))).where(
                     CardState.state.in_([int(State.Learning), int(State.Relearning)]), _unburied(now)

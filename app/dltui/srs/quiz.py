@@ -67,7 +67,7 @@ class Quiz(StudyDeck):
     def _pick(self, size: int) -> list[int]:
         """Reviewed cards least likely to be recalled first, then new ones in file order."""
         now = self.clock.now()
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             rows = session.exec(
                 select(CardState).where(
                     CardState.topic_id == self.topic.id,
@@ -95,7 +95,7 @@ class Quiz(StudyDeck):
 
     def next_card(self) -> QueuedCard | None:
         now = self.clock.now()
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             for card_id in self.card_ids:
                 if card_id in self._answers:
                     continue

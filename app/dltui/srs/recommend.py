@@ -77,7 +77,7 @@ def prerequisite_weaknesses(curriculum, topic: Topic, mastery: dict[str, Mastery
 def in_the_middle_of(context, mastery: dict[str, Mastery]) -> str | None:
     """The unfinished topic the learner touched last (answers, assessments, gaps, chat), if any."""
     latest: dict[str, datetime] = {}
-    with context.store.session() as session:
+    with context.store.read() as session:
         queries = [
             select(CardState.topic_id, func.max(ReviewLog.reviewed_at))
             .select_from(ReviewLog)
@@ -117,7 +117,7 @@ def study_next(
     topics = curriculum.topics
     mastery = mastery or topic_mastery(context, now=now)
     gaps: dict[str, tuple[float, int]] = {}
-    with context.store.session() as session:
+    with context.store.read() as session:
         for topic_id, severity in session.exec(
             select(KnowledgeGap.topic_id, KnowledgeGap.severity).where(KnowledgeGap.resolved_at == None)  # noqa: E711
         ):

@@ -43,7 +43,7 @@ def review_stats(context, clock: StudyClock | None = None) -> ReviewStats:
     clock = clock or StudyClock.for_settings(context.settings)
     now = clock.now()
     day = clock.day(now)
-    with context.store.session() as session:
+    with context.store.read() as session:
         heatmap = _answers_per_day(session, clock, day.date, HEATMAP_DAYS)
         streak = _streak(heatmap, day.date)
         window = HEATMAP_DAYS

@@ -41,7 +41,7 @@ def session_summary(context, log_ids: list[int], clock: StudyClock | None = None
     clock = clock or StudyClock.for_settings(context.settings)
     day = clock.day()
     tomorrow_ends = day.end + timedelta(days=1)
-    with context.store.session() as session:
+    with context.store.read() as session:
         given = session.exec(select(ReviewLog.rating).where(ReviewLog.id.in_(log_ids))).all() if log_ids else []
         today = session.exec(
             select(ReviewLog.rating).where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end)

@@ -59,7 +59,7 @@ def today_counts(context, clock: StudyClock | None = None) -> Today:
     queue = ReviewQueue(context, clock).counts()
     since = clock.start_of(day.date - timedelta(days=RETENTION_DAYS - 1))
     state_before = func.json_extract(ReviewLog.state_before, "$.state")
-    with context.store.session() as session:
+    with context.store.read() as session:
         done = session.exec(
             select(func.count(ReviewLog.id)).where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end)
         ).one()

@@ -28,7 +28,7 @@ class TopicStatus:
 def topic_statuses(context, now: datetime | None = None, mastery: dict[str, Mastery] | None = None) -> dict[str, TopicStatus]:
     now = now or utcnow()
     mastery = mastery or topic_mastery(context, now=now)
-    with context.store.session() as session:
+    with context.store.read() as session:
         due = dict(
             session.exec(
                 select(CardState.topic_id, func.count())

@@ -57,6 +57,9 @@ def latest_version(migrations: list[tuple[int, Migration]] = MIGRATIONS) -> int:
     return migrations[-1][0] if migrations else INITIAL_VERSION
 
 
+READ_ONLY = "dltui_read_only"  # the execution option Store.read's connections carry
+
+
 def make_engine(path: Path) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -77,18 +80,33 @@ def make_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read (Store.read) begins deferred: in WAL mode it never waits for a writer, and it
+        # takes no lock another process would wait for.
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
 
 class Store:
-    """One database file: an engine plus the sessions the domain code works in."""
+    """One database file: an engine plus the sessions the domain code works in.
+
+    `session()` is a unit of work that may write (it takes the write lock when it begins);
+    `read()` only reads (deferred: no lock, never waits for a writer); nothing it adds is saved.
+    """
 
     def __init__(self, path: Path, migrations: list[tuple[int, Migration]] = MIGRATIONS):
         self.path = Path(path)
         self.backup_path = migrate(self.path, migrations)
         self.engine = make_engine(self.path)
+        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only look at the database (what a screen refresh or a report needs)."""
+        # Closing (not rolling back) ends the transaction and keeps what was loaded readable;
+        # anything added to a read session is simply dropped.
+        with Session(self._read_engine, expire_on_commit=False, autoflush=False) as session:
+            yield session
 
     @contextmanager
     def session(self) -> Iterator[Session]:

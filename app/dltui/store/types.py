@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy.types import Text, TypeDecorator
 from sqlalchemy import DateTime
+from sqlalchemy.types import Text, TypeDecorator
 
 
 class UTCDateTime(TypeDecorator):

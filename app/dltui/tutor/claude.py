@@ -124,7 +124,8 @@ class ClaudeTutor:
         while True:
             streamed = [False]
 
-            def shown(text: str) -> None:
+            # Called only while this attempt's stream is read; the default binds this attempt's flag.
+            def shown(text: str, streamed: list[bool] = streamed) -> None:
                 streamed[0] = streamed[0] or bool(text)
                 emit(text)
 

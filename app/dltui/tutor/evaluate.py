@@ -185,7 +185,7 @@ async def _run_one(dialogue: Dialogue, curriculum: Curriculum, tutor: str, env: 
             reply = None
             for turn in dialogue.turns:
                 reply = await chat.send(turn, _ignore, _ignore)
-            with context.store.session() as session:
+            with context.store.read() as session:
                 assessed = [a.topic_id for a in session.exec(select(Assessment).order_by(Assessment.id))]
         finally:
             context.close()

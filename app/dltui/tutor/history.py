@@ -74,18 +74,18 @@ def set_conversation_topic(context: StudyContext, conversation_id: int, topic_id
 
 
 def get_conversation(context: StudyContext, conversation_id: int) -> Conversation | None:
-    with context.store.session() as session:
+    with context.store.read() as session:
         return session.get(Conversation, conversation_id)
 
 
 def messages_of(context: StudyContext, conversation_id: int) -> list[Message]:
-    with context.store.session() as session:
+    with context.store.read() as session:
         query = select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.id))
         return list(session.exec(query))
 
 
 def recent_conversations(context: StudyContext, limit: int = 30) -> list[Conversation]:
-    with context.store.session() as session:
+    with context.store.read() as session:
         query = select(Conversation).order_by(col(Conversation.updated_at).desc()).limit(limit)
         return list(session.exec(query))
 

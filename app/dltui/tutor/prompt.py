@@ -65,7 +65,7 @@ def learner_context(context: StudyContext, topic_id: str | None, now: datetime |
         parts.append("## Mastery (started topics)\n" + "\n".join(rows))
     else:
         parts.append("## Mastery\nNothing studied yet: a new learner.")
-    with context.store.session() as session:
+    with context.store.read() as session:
         gaps = session.exec(select(KnowledgeGap).where(KnowledgeGap.resolved_at == None)).all()  # noqa: E711
         last_run = session.exec(select(LabRun).order_by(col(LabRun.started_at).desc()).limit(1)).first()
     if gaps:
@@ -150,7 +150,7 @@ def _failed_card_lines(context: StudyContext, activity: LearnerActivity, named: 
     from dltui.srs.cards import card_content
     from dltui.store.models import CardState
 
-    with context.store.session() as session:
+    with context.store.read() as session:
         row = session.exec(select(CardState).where(CardState.card_key == activity.card_key)).first()
         content = card_content(row, context.curriculum) if row else None
     lines = [f"In Review they just failed a card on {named}."]

@@ -249,7 +249,7 @@ class ToolBox:
         topic_id = self._topic(topic_id).id if topic_id else None
         topics = [topic_id] if topic_id else None
         mastery = topic_mastery(self.context, topics=topics)
-        with self.context.store.session() as session:
+        with self.context.store.read() as session:
             query = select(KnowledgeGap).where(KnowledgeGap.resolved_at == None)  # noqa: E711
             if topic_id:
                 query = query.where(KnowledgeGap.topic_id == topic_id)

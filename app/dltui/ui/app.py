@@ -15,6 +15,7 @@ from dltui.ui.commands import StudyCommands
 from dltui.ui.lab_gpu import install_gpu_header
 from dltui.ui.labs import LabsPane
 from dltui.ui.progress import ProgressPane
+from dltui.ui.requests import LabRequested, QuizRequested, TalkAboutRun, TalkRequested
 from dltui.ui.review import ReviewPane
 from dltui.ui.topics import TopicsPane
 
@@ -135,8 +136,20 @@ class DltuiApp(App):
         named = {lab_id: "" for topic in self.context.curriculum.topics.values() for lab_id in topic.labs}
         return dict(sorted(named.items()))
 
-    @on(LabsPane.TalkAboutRun)
-    def talk_about_run(self, message: LabsPane.TalkAboutRun) -> None:
+    @on(QuizRequested)
+    def _quiz_requested(self, message: QuizRequested) -> None:
+        self.start_quiz(message.topic_id)
+
+    @on(TalkRequested)
+    def _talk_requested(self, message: TalkRequested) -> None:
+        self.talk_about(message.topic_id)
+
+    @on(LabRequested)
+    def _lab_requested(self, message: LabRequested) -> None:
+        self.open_lab(message.lab_id)
+
+    @on(TalkAboutRun)
+    def talk_about_run(self, message: TalkAboutRun) -> None:
         """`t` on a run in Labs: the Chat opens on that run and the tutor asks about its curve."""
         self.action_show_area("chat")
         self.query_one(ChatPane).start_run(message.run_id)
@@ -167,7 +180,7 @@ class DltuiApp(App):
         from dltui.notes.tracker import write_tracker
         from dltui.store.models import StudySession
 
-        with self.context.store.session() as db:
+        with self.context.store.read() as db:
             session = db.get(StudySession, self.context.session_id) if self.context.session_id else None
         written = [write_session_notes(self.context, session)] if session is not None else []
         written.append(write_tracker(self.context))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 from pathlib import Path
 
 from rich.markup import escape
@@ -23,6 +22,7 @@ from dltui.tutor.activity import LearnerActivity
 from dltui.tutor.chat import Chat
 from dltui.tutor.tools import ToolOutcome
 from dltui.ui.contained import ContainedStatic
+from dltui.ui.requests import QuizRequested
 
 SHOWN_MESSAGES = 60  # how many past messages to draw when a conversation is opened
 
@@ -179,6 +179,8 @@ class ChatPane(Vertical):
             return
         self.context.activity = LearnerActivity.watching_run(run_id, asked=True)
         self.watched_run = RunMonitor(Path(run.run_dir)) if (run := get_run(self.context.store, run_id)) else None
+        if self.watched_run is not None:
+            self.watched_run.poll()  # one bounded read now, so a finished run says so at once
         self.refresh_status()
         self.send(f"Let's look at my run {run_id}.")
 
@@ -316,4 +318,4 @@ class ChatPane(Vertical):
         (log.scroll_page_down if direction > 0 else log.scroll_page_up)()
 
     def _open_quiz(self, topic_id: str) -> None:
-        self.app.start_quiz(topic_id)
+        self.post_message(QuizRequested(topic_id))

@@ -19,7 +19,7 @@ class ExerciseActions:
     def _exercise_lab(self) -> Lab | None:
         lab = self._highlighted_lab()
         if lab is None or lab.exercise is None:
-            with_exercise = [l.id for l in self.runner.registry.labs.values() if l.exercise]
+            with_exercise = [other.id for other in self.runner.registry.labs.values() if other.exercise]
             hint = f" (labs with one: {', '.join(with_exercise)})" if with_exercise else ""
             self.notify(f"Pick a lab with an exercise (✎) first{hint}.", severity="warning")
             return None

@@ -13,10 +13,11 @@ from dltui.labs.prediction import Guess, Prediction, predictions_for, save_predi
 from dltui.labs.registry import Lab
 from dltui.store.models import LabRun
 from dltui.ui.lab_plot import PredictionMark
+from dltui.ui.requests import TalkAboutRun
 
 
 class PredictionFollowUp:
-    """Mixed into LabsPane (which has `context`, `notify`, `post_message` and `TalkAboutRun`)."""
+    """Mixed into LabsPane (which has `context`, `notify` and `post_message`)."""
 
     _predictions: dict[str, Prediction]
     _asked_about: set[str]  # runs (or sweeps) the chat was already opened on for a wrong prediction
@@ -63,4 +64,4 @@ class PredictionFollowUp:
         key = run.group_id or run.id
         if wrong and key not in self._asked_about:
             self._asked_about.add(key)  # once per sweep: the tutor asks about the first surprise
-            self.post_message(self.TalkAboutRun(run.id))
+            self.post_message(TalkAboutRun(run.id))

@@ -16,7 +16,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -24,9 +23,9 @@ from dltui.context import StudyContext
 from dltui.labs import records
 from dltui.labs.exercise import EXERCISE_SUFFIX
 from dltui.labs.monitor import output_tail, run_labels
+from dltui.labs.params import ParamError
 from dltui.labs.registry import Lab
 from dltui.labs.runner import LabStartError, open_runner
-from dltui.labs.params import ParamError
 from dltui.store.models import LabRun, RunStatus
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import Contained, ContainedStatic
@@ -39,6 +38,7 @@ from dltui.ui.lab_plot import PANELS, SMOOTHING_STEPS, LossPlot, PlotLegend
 from dltui.ui.lab_predictions import PredictionFollowUp
 from dltui.ui.lab_runs import RunList
 from dltui.ui.lab_status import RunSummary
+from dltui.ui.requests import TalkAboutRun
 
 POLL_S = 0.25  # how often the files are read; redraws happen only when something changed
 PLOT_EVERY_S = 0.5  # a plotext frame costs tens of ms: two a second are plenty for curves
@@ -56,13 +56,6 @@ class LabList(Contained, OptionList):
 
 
 class LabsPane(ExerciseActions, PredictionFollowUp, Horizontal):
-    class TalkAboutRun(Message):
-        """The learner wants to talk with the tutor about this run (`t`)."""
-
-        def __init__(self, run_id: str) -> None:
-            super().__init__()
-            self.run_id = run_id
-
     DEFAULT_CSS = """
     LabsPane #labs-side { width: 30%; min-width: 28; max-width: 40; }
     LabsPane #lab-list { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -381,7 +374,7 @@ class LabsPane(ExerciseActions, PredictionFollowUp, Horizontal):
         if run is None:
             self.notify("Pick a run in the Runs list first (start one with r).", severity="warning")
             return
-        self.post_message(self.TalkAboutRun(run.id))
+        self.post_message(TalkAboutRun(run.id))
 
     # -- running and stopping ---------------------------------------------------------------------
 

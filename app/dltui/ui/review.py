@@ -5,9 +5,8 @@ give, fuzz included); a-f choose; a number + Enter; then Enter gives the grade t
 (ctrl+z inside the number box) undoes; b buries (out of a quiz too); s suspends; v stats; / the
 card browser; r back to today's queue. An empty queue or a finished quiz shows a summary.
 
-Other areas start a quiz with ``ReviewPane.start_quiz(topic_id)``, e.g.
-``self.app.query_one(ReviewPane).start_quiz("backpropagation")``: the pane switches its tab
-to the front (when it sits in a TabbedContent), takes the focus and shows the first card.
+Other areas ask for a quiz by posting ``QuizRequested(topic_id)`` (`ui.requests`): the app brings
+this area to the front and calls ``start_quiz``, which takes the focus and shows the first card.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import ContentSwitcher, Input, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Input, Static
 
 from dltui.context import StudyContext
 from dltui.curriculum import CardKind
@@ -127,7 +126,7 @@ class ReviewPane(Vertical, can_focus=True):
         self._deck_start = len(self.session_logs)
         self.showing_stats = False
         self.query_one("#review-views", ContentSwitcher).current = "review-card"
-        self._bring_to_front()
+        self.focus()  # the app has brought the Review area to the front (QuizRequested)
         self.notice(f"Quiz: {quiz.topic.title}, {quiz.size} cards. Answers count as reviews.")
         self.show_next()
         return True
@@ -391,14 +390,6 @@ class ReviewPane(Vertical, can_focus=True):
                 self._update_status()
 
         self.app.push_screen(CardBrowser(self.context, self.clock), closed)
-
-    def _bring_to_front(self) -> None:
-        pane = next((a for a in self.ancestors if isinstance(a, TabPane)), None)
-        tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
-        if pane is not None and tabs is not None and pane.id:
-            self.app.set_focus(None)  # so the tab does not bounce back to the old pane's focus
-            tabs.active = pane.id
-        self.focus()
 
     def _check_when_idle(self) -> None:
         if self.card is None and not isinstance(self.deck, Quiz):

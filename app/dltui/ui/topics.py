@@ -5,9 +5,9 @@ Enter opens a topic; from there c talks about it in the chat, q quizzes it now, 
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual import events
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Markdown, Static, Tree
 
@@ -18,6 +18,7 @@ from dltui.srs.recommend import study_next
 from dltui.srs.topic_status import TopicStatus, topic_statuses
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import ContainedStatic
+from dltui.ui.requests import LabRequested, QuizRequested, TalkRequested
 
 STATE_MARK = {MasteryState.MASTERED: "✓", MasteryState.LEARNING: "◐", MasteryState.NOT_STARTED: "○"}
 LOCKED_MARK = "·"
@@ -170,11 +171,11 @@ class TopicsPane(Vertical):
 
     def action_chat(self) -> None:
         if topic_id := self._chosen():
-            self.app.talk_about(topic_id)
+            self.post_message(TalkRequested(topic_id))
 
     def action_quiz(self) -> None:
         if topic_id := self._chosen():
-            self.app.start_quiz(topic_id)
+            self.post_message(QuizRequested(topic_id))
 
     def action_lab(self) -> None:
         topic_id = self._chosen()
@@ -184,7 +185,7 @@ class TopicsPane(Vertical):
         if not labs:
             self.app.notify("This topic has no lab; try the quiz (q) or the chat (c).")
             return
-        self.app.open_lab(labs[0])
+        self.post_message(LabRequested(labs[0]))
 
     def action_refresh_map(self) -> None:
         self.refresh_map(force=True)
