@@ -32,6 +32,9 @@ TARGETS: dict[str, tuple[str, float]] = {
     "labs: throughput with TUI / alone": (">=", 0.97),
     "numpy-mlp epoch / torch-mlp epoch": ("<=", 1.2),
     "torch-cnn time to 99% test": ("<=", 20.0),
+    "chat: TUI CPU for a 2,000-word streamed reply": ("<=", 1.0),
+    "chat: per-delta cost, last / first fifth": ("<=", 1.5),
+    "review TUI: answer to next card on screen": ("<=", 30.0),
 }
 COMPARE = {"<=": operator.le, ">=": operator.ge}
 

@@ -93,7 +93,9 @@ async def test_log_scale_on_a_live_sweep_plots_every_run(learner, size):
         await launch(pilot, "numpy-lr-sweep")
         runs = await all_finished(pilot, learner, 4)
         assert all(r.status is RunStatus.OK for r in runs)
-        text = await wait_for_text(pilot, "lr=10")
+        # The runs are over in the database before the next tick has read and drawn their points.
+        await wait_until(pilot, lambda: "lr=10" in screen_text(app) and "no points yet" not in screen_text(app))
+        text = screen_text(app)
         assert app.is_running
         assert "loss (log)" in text
         assert "no points yet" not in text

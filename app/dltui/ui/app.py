@@ -6,12 +6,13 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Header, Input, TabbedContent, TabPane
 
 from dltui.context import StudyContext
 from dltui.notes.sessions import begin_session, close_session
 from dltui.ui.chat import ChatPane
 from dltui.ui.commands import StudyCommands
+from dltui.ui.footer import StudyFooter
 from dltui.ui.lab_gpu import install_gpu_header
 from dltui.ui.labs import LabsPane
 from dltui.ui.progress import ProgressPane
@@ -60,7 +61,7 @@ class DltuiApp(App):
             for area, title, key in AREAS:
                 with TabPane(f"{key.upper()} {title}", id=area):
                     yield panes[area](self.context)
-        yield Footer()
+        yield StudyFooter()
 
     def on_mount(self) -> None:
         begin_session(self.context, "tui")

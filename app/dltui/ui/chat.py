@@ -66,6 +66,7 @@ class ConversationPicker(ModalScreen[int | None]):
         self.dismiss(int(event.option.id))
 
 
+STREAM_BATCH_S = 0.1  # streamed text is drawn ten times a second: smooth to read, cheap to lay out
 RUN_HEADER_S = 1.0  # how often the header reads a discussed run's new events
 
 
@@ -216,9 +217,19 @@ class ChatPane(Vertical):
         pieces: asyncio.Queue[str | None] = asyncio.Queue()
 
         async def pump() -> None:
-            while (piece := await pieces.get()) is not None:
-                await stream.write(piece)
-                log.scroll_end(animate=False)
+            # Deltas are drawn in batches: each write re-parses and lays out the reply, so one
+            # per delta made a long reply cost seconds of CPU. A batch waits STREAM_BATCH_S.
+            finished = False
+            while not finished:
+                batch = [await pieces.get()]
+                await asyncio.sleep(STREAM_BATCH_S)
+                while not pieces.empty():
+                    batch.append(pieces.get_nowait())
+                if None in batch:
+                    finished, batch = True, batch[: batch.index(None)]
+                if batch:
+                    await stream.write("".join(batch))
+                    log.scroll_end(animate=False)
 
         def show_tool(outcome: ToolOutcome) -> None:
             log.mount(InfoLine(outcome.line, "error" if outcome.is_error else "tool"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fsrs import Scheduler
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from dltui.context import StudyContext
 from dltui.srs import StudyClock
+from dltui.ui.footer import StudyFooter
 from dltui.ui.review import ReviewPane
 
 
@@ -40,7 +41,7 @@ class ReviewApp(App):
         pane = ReviewPane(self.context, clock=self.clock, scheduler=self.scheduler)
         self.answered_log_ids = pane.session_logs  # the same list: it outlives the screen for the summary
         yield pane
-        yield Footer()
+        yield StudyFooter()
 
     def on_mount(self) -> None:
         pane = self.query_one(ReviewPane)
