@@ -122,6 +122,9 @@ class ChatPane(Vertical):
     def on_mount(self) -> None:
         latest = history.recent_conversations(self.context, limit=1)
         self.open_chat(latest[0].id if latest else None)
+        # The log stays at its end as replies grow (a reply's last lines are laid out after its
+        # last write), until the learner scrolls up; sending scrolls it back to the end.
+        self.query_one("#chat-log", VerticalScroll).anchor()
         self.set_interval(RUN_HEADER_S, self._follow_run)
 
     # --- conversations -----------------------------------------------------------------------
@@ -228,8 +231,7 @@ class ChatPane(Vertical):
                 if None in batch:
                     finished, batch = True, batch[: batch.index(None)]
                 if batch:
-                    await stream.write("".join(batch))
-                    log.scroll_end(animate=False)
+                    await stream.write("".join(batch))  # the anchored log follows it
 
         def show_tool(outcome: ToolOutcome) -> None:
             log.mount(InfoLine(outcome.line, "error" if outcome.is_error else "tool"))
@@ -264,7 +266,9 @@ class ChatPane(Vertical):
                 await log.mount(InfoLine(reply.notice, "error"))
         self.replying = False
         self.refresh_status()
-        log.scroll_end(animate=False)
+        # After the layout has taken in the last batch: scrolled before, the end of the reply
+        # (and its tool lines) could stay below the view.
+        self.call_after_refresh(log.scroll_end, animate=False)
 
     # --- actions -----------------------------------------------------------------------------
 
