@@ -42,3 +42,10 @@ def test_questions_are_told_from_answers():
     assert not looks_like_question("momentum averages the gradients so oscillations cancel")
     assert not looks_like_question("hint")
     assert not looks_like_question("when gradients are large the steps shrink")
+
+
+def test_symbols_and_the_words_a_learner_types_for_them_match():
+    # The curriculum writes "1/√B" and "η"; a learner types "1/sqrt(B)" and "eta".
+    assert covered_points("its standard deviation falls like 1/sqrt(B)", ["the standard deviation falls like 1/√B"]) == [True]
+    assert covered_points("a learning rate eta above 1 diverges", ["η above 1 diverges"]) == [True]
+    assert covered_points("it falls like 1/B", ["the standard deviation falls like 1/√B"]) == [False]

@@ -31,8 +31,16 @@ def _stem(word: str) -> str:
     return word
 
 
+# Symbols the curriculum writes and a learner types as words: "1/√B" and "1/sqrt(B)" are one answer.
+SYMBOL_WORDS = str.maketrans({
+    "√": " sqrt ", "η": " eta ", "σ": " sigma ", "λ": " lambda ", "α": " alpha ", "β": " beta ",
+    "ε": " epsilon ", "θ": " theta ", "μ": " mu ", "Σ": " sum ", "∑": " sum ", "∂": " partial ", "∇": " gradient ",
+})
+
+
 def content_words(text: str) -> set[str]:
-    return {_stem(w) for w in WORD.findall(text.lower().replace("-", " ")) if w not in STOPWORDS}
+    text = text.translate(SYMBOL_WORDS).lower().replace("-", " ")
+    return {_stem(w) for w in WORD.findall(text) if w not in STOPWORDS}
 
 
 def is_negated(text: str) -> bool:
