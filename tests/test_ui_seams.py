@@ -63,3 +63,9 @@ def test_no_import_cycle_between_dltui_modules():
 
     for name in sorted(graph):
         visit(name, [])
+
+
+def test_no_module_grows_past_one_concepts_size():
+    """A module past ~400 lines is asking to be split along a seam (docs/ARCHITECTURE.md)."""
+    long = {str(p.relative_to(APP)): n for p in APP.rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert not long, f"split these along a seam: {long}"

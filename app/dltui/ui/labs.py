@@ -23,17 +23,14 @@ from dltui.context import StudyContext
 from dltui.labs import records
 from dltui.labs.exercise import EXERCISE_SUFFIX
 from dltui.labs.monitor import output_tail, run_labels
-from dltui.labs.params import ParamError
 from dltui.labs.registry import Lab
-from dltui.labs.runner import LabStartError, open_runner
+from dltui.labs.runner import open_runner
 from dltui.store.models import LabRun, RunStatus
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import Contained, ContainedStatic
-from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_details import RunDetails
 from dltui.ui.lab_exercise import ExerciseActions
-from dltui.ui.lab_form import LabForm, LaunchRequest
-from dltui.ui.lab_gpu import gpu_present
+from dltui.ui.lab_launch import LaunchActions
 from dltui.ui.lab_plot import PANELS, SMOOTHING_STEPS, LossPlot, PlotLegend
 from dltui.ui.lab_predictions import PredictionFollowUp
 from dltui.ui.lab_runs import RunList
@@ -55,7 +52,7 @@ class LabList(Contained, OptionList):
     drawing_name = "lab list"
 
 
-class LabsPane(ExerciseActions, PredictionFollowUp, Horizontal):
+class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
     DEFAULT_CSS = """
     LabsPane #labs-side { width: 30%; min-width: 28; max-width: 40; }
     LabsPane #lab-list { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -375,63 +372,6 @@ class LabsPane(ExerciseActions, PredictionFollowUp, Horizontal):
             self.notify("Pick a run in the Runs list first (start one with r).", severity="warning")
             return
         self.post_message(TalkAboutRun(run.id))
-
-    # -- running and stopping ---------------------------------------------------------------------
-
-    def action_run_lab(self) -> None:
-        lab = self._highlighted_lab()
-        if lab is None:
-            self.notify("Pick a lab in the list first.", severity="warning")
-            return
-        if lab.unavailable:  # say how to add what it needs before asking for parameters
-            self.notify(lab.unavailable, severity="warning", timeout=12)
-            return
-        form = LabForm(lab, self.runner.registry, gpu_present(self.app))
-        self.app.push_screen(form, lambda request: self._launch(lab, request))
-
-    def _launch(self, lab: Lab, request: LaunchRequest | None) -> None:
-        if request is None:
-            return
-        try:
-            runs = self.runner.launch(
-                lab, request.params, values=request.sweep_values, device=request.device, session_id=self.context.session_id
-            )
-        except (LabStartError, ParamError, KeyError, OSError) as err:
-            self.notify(str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err), severity="error", timeout=10)
-            return
-        note = " on the CPU" if request.device == "cpu" else ""
-        self.notify(f"Started {len(runs)} run(s) of {lab.id}{note}.")
-        self.save_guesses(lab, runs, request.guesses)
-        self.show_runs([run.id for run in runs])
-
-    def action_stop_run(self) -> None:
-        run = self.rows.get(self.current or "") if self.current else None
-        highlighted = self._highlighted_run()
-        if self.query_one("#run-list", OptionList).has_focus and highlighted is not None:
-            run = highlighted
-        if run is None or run.id not in self.runner.running:
-            self.notify("No running run selected.", severity="warning")
-            return
-        self.app.push_screen(ConfirmStop(run.id), lambda stop: self._stop(run) if stop else None)
-
-    def _stop(self, run: LabRun) -> None:
-        if run.id not in self.runner.running:  # it ended while the question was up
-            return
-        self.runner.stop(run)
-        self.notify(f"Stopping {run.id}: it saves a checkpoint (killed after {self.runner.grace_s:g} s otherwise).")
-
-    def leaving_note(self) -> str | None:
-        """What to tell the learner as the app quits with runs still going (they keep going)."""
-        if not self.ready or not self.runner.running:
-            return None
-        ids = sorted(self.runner.running)
-        named = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
-        one = len(ids) == 1
-        return (
-            f"{'A lab run keeps' if one else f'{len(ids)} lab runs keep'} going: {named}. "
-            f"Start dltui again and the Labs area re-attaches to {'it' if one else 'them'}; "
-            "or follow it with `dltui lab attach RUN`, stop it with `dltui lab stop RUN`."
-        )
 
     # -- the plot's view --------------------------------------------------------------------------
 
