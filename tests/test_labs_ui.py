@@ -263,7 +263,7 @@ async def test_a_lab_that_wants_a_missing_gpu_is_offered_the_cpu(settings, tmp_p
     app = DltuiApp(context, start_area="labs")
     async with app.run_test(size=SIZE) as pilot:
         pane = await ready_pane(app, pilot)
-        await wait_for(pilot, lambda: app.gpu_header.checked)
+        await wait_for(pilot, lambda: app.gpus is not None)  # nvidia-smi has answered
         assert "GPU" not in app.sub_title
         await highlight_lab(app, pilot, "wants-gpu")
         await pilot.press("r")

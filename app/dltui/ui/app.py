@@ -5,15 +5,17 @@ from __future__ import annotations
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Header, Input, TabbedContent, TabPane
 
 from dltui.context import StudyContext
+from dltui.labs.gpu import GpuStatus, gpu_line
 from dltui.notes.sessions import begin_session, close_session
 from dltui.ui.chat import ChatPane
 from dltui.ui.commands import StudyCommands
 from dltui.ui.footer import StudyFooter
-from dltui.ui.lab_gpu import install_gpu_header
+from dltui.ui.lab_gpu import start_gpu_polling
 from dltui.ui.labs import LabsPane
 from dltui.ui.progress import ProgressPane
 from dltui.ui.requests import LabRequested, QuizRequested, TalkAboutRun, TalkRequested
@@ -49,6 +51,14 @@ class DltuiApp(App):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
+    # The last nvidia-smi answer (None until it came, [] with no GPU): shown in the header, read by
+    # the Labs area to offer the CPU to a lab that wants a missing GPU.
+    gpus: reactive[list[GpuStatus] | None] = reactive(None, init=False)
+
+    def watch_gpus(self, gpus: list[GpuStatus] | None) -> None:
+        line = gpu_line(gpus)
+        self.sub_title = f"{self.SUB_TITLE} · {line}" if line else self.SUB_TITLE
+
     def __init__(self, context: StudyContext, start_area: str = "chat"):
         super().__init__()
         self.context = context
@@ -65,7 +75,7 @@ class DltuiApp(App):
 
     def on_mount(self) -> None:
         begin_session(self.context, "tui")
-        install_gpu_header(self)
+        start_gpu_polling(self)
         self.action_show_area(self.start_area)  # focus into the first area, not the tab bar
         if self.context.startup_notice:
             self.notify(self.context.startup_notice, severity="warning", timeout=10)

@@ -1,8 +1,9 @@
 """The GPU line in the header: name, utilisation and memory, from nvidia-smi every few seconds.
 
 nvidia-smi takes tens of milliseconds, so it runs in a thread worker, never on the event loop.
-With no GPU the header keeps its usual subtitle. The last answer is kept on the app for the
-Labs area (`gpu_present`), which offers the CPU to a lab that wants a missing GPU.
+Its answer lands in the app's reactive ``gpus`` (None until the first answer, [] with no GPU);
+the app's watcher puts the line in the header, and the Labs area reads it (`gpu_present`) to
+offer the CPU to a lab that wants a missing GPU.
 """
 
 from __future__ import annotations
@@ -11,51 +12,32 @@ import shutil
 
 from textual.app import App
 
-from dltui.labs.gpu import GpuStatus, gpu_line, query_gpus
+from dltui.labs.gpu import query_gpus
 
 REFRESH_S = 5.0
 
 
-class GpuHeader:
-    """Keeps ``app.sub_title`` showing the GPU, if there is one."""
+def start_gpu_polling(app: App) -> None:
+    """Ask nvidia-smi now and every REFRESH_S; call once from the app's on_mount."""
 
-    def __init__(self, app: App):
-        self.app = app
-        self.base_subtitle = app.sub_title
-        self.gpus: list[GpuStatus] | None = None
-        self.checked = False
+    def ask() -> None:
+        app.run_worker(lambda: _answer(app), thread=True, group="gpu-header", exclusive=True, exit_on_error=False)
 
-    def start(self) -> None:
-        self.refresh()
-        self.app.set_interval(REFRESH_S, self.refresh)
-
-    def refresh(self) -> None:
-        self.app.run_worker(self._query, thread=True, group="gpu-header", exclusive=True, exit_on_error=False)
-
-    def _query(self) -> None:
-        gpus = query_gpus()
-        try:
-            self.app.call_from_thread(self._show, gpus)
-        except RuntimeError:  # the app closed while nvidia-smi was answering
-            pass
-
-    def _show(self, gpus: list[GpuStatus] | None) -> None:
-        self.gpus, self.checked = gpus, True
-        line = gpu_line(gpus)
-        self.app.sub_title = f"{self.base_subtitle} · {line}" if line else self.base_subtitle
+    ask()
+    app.set_interval(REFRESH_S, ask)
 
 
-def install_gpu_header(app: App) -> GpuHeader:
-    """Start the header's GPU line; call once from the app's on_mount."""
-    header = GpuHeader(app)
-    app.gpu_header = header  # type: ignore[attr-defined]  # read by the Labs area
-    header.start()
-    return header
+def _answer(app: App) -> None:
+    gpus = query_gpus() or []  # no nvidia-smi, or one that fails: no GPU
+    try:
+        app.call_from_thread(setattr, app, "gpus", gpus)
+    except RuntimeError:  # the app closed while nvidia-smi was answering
+        pass
 
 
 def gpu_present(app: App) -> bool:
     """True when the last nvidia-smi query found a GPU (before the first answer: is it installed)."""
-    header = getattr(app, "gpu_header", None)
-    if header is None or not header.checked:
+    gpus = getattr(app, "gpus", None)
+    if gpus is None:
         return shutil.which("nvidia-smi") is not None
-    return bool(header.gpus)
+    return bool(gpus)
