@@ -15,7 +15,7 @@ from dltui.tutor.eval_checks import (
 )
 from dltui.tutor.eval_dialogues import KINDS, Dialogue, DialogueError, dialogues_path, load_dialogues
 from dltui.tutor.eval_judge import Agreement, JudgeScore, parse_verdict
-from dltui.tutor.evaluate import EvalError, run_eval
+from dltui.tutor.evaluate import TARGETS, EvalError, run_eval
 from fake_anthropic import FakeMessagesAPI, text_reply, tool_reply
 
 # Its module-scoped fixture is costly: under pytest-xdist the module stays on one worker.
@@ -283,3 +283,15 @@ async def test_judge_path_parses_scores_and_reports_agreement(dialogues, bundled
     table = report.table()
     assert "names the mistake (judge)" in table and "judge agreement with hand labels: 75%" in table
     assert report.to_json()["agreement"]["overall"] == 0.75
+
+
+async def test_the_offline_tutor_meets_its_targets_on_every_dialogue(dialogues, bundled_curriculum, monkeypatch):
+    """The issue's bar for the offline tutor, over the whole set (about 6 s): it withholds the
+    answer and ends with a question in at least 90% of replies, and records an assessment on the
+    dialogue's topic in every one (a learner's volunteered claim is evidence: `tutor.claims`)."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    report = await run_eval(dialogues, bundled_curriculum, tutor="offline")
+    missed = {name: [r.dialogue.id for r in report.results if r.scores().get(name) is False] for name in TARGETS}
+    for name, target in TARGETS.items():
+        passed, counted = report.rate(name)
+        assert passed / counted >= target, (name, passed, counted, missed[name])

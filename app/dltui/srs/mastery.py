@@ -9,7 +9,8 @@ Credit rules (the one place they are written down): what each kind of evidence c
 - **A quiz** (`srs.quiz`): its answers are reviews, and its score (from 3 answers) is an
   assessment of the topic by "quiz": 80% recalled strong, 50% partial, else needs work.
 - **A tutor assessment** (Claude or the offline tutor, through the record_assessment tool) is an
-  assessment of the topic. The latest assessment by a tutor, a quiz or a prediction is the
+  assessment of the topic. A claim the learner volunteers to the offline tutor (`tutor.claims`)
+  is weak evidence: partial at best, confidence 0.4. The latest assessment by a tutor, a quiz or a prediction is the
   topic's assessment (weight 0.25: strong 1, partial 0.5, needs work 0.1), left out of the blend
   until there is one, so reviews alone can reach mastery. A newer one replaces it; nothing else does.
 - **An exercise pass** (`labs.exercise`) is lab evidence (weight 0.15) for exactly the topics its

@@ -12,8 +12,8 @@ up where it was. "Let's look at my run ID" talks about one of the learner's lab 
 The dialogue state travels in the meta of the tutor's last message, so a conversation can be
 resumed after a restart exactly where it stopped (and a retry, which removes the last reply,
 starts again from the state before it). Each turn also says what the learner's message was
-(``Reply.turn``): "question", "answer" (with ``check``, 0 for the opener), "command" or
-"hint_request".
+(``Reply.turn``): "question", "answer" (with ``check``, 0 for the opener), "claim" (a statement
+the learner volunteered, checked in `tutor.claims`), "command" or "hint_request".
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import re
 from dltui.context import StudyContext
 from dltui.curriculum import QuestionKind, SocraticQuestion, Topic
 from dltui.store.models import Message
+from dltui.tutor.claims import check_claim, claim_about
 from dltui.tutor.matching import STOPWORDS, content_words, covered_points, looks_like_question
 from dltui.tutor.passages import PassageIndex, best_for, paragraphs, topic_passages
 from dltui.tutor.reply import Reply, TextSink, ToolSink
@@ -128,6 +129,9 @@ class _Turn:
             return answer_about_run(self, text, command)
         topic = self.context.curriculum.topics.get(self.state.get("topic") or "")
         if stage in (None, "done", "choose"):
+            claimed = topic or self.context.curriculum.topics.get(topic_id or "")
+            if claimed is not None and (index := claim_about(claimed, text)) is not None:
+                return check_claim(self, claimed, text, index)
             if looks_like_question(text) and not STUDY_REQUEST.search(text):
                 return self.answer_question(text, topic or self.context.curriculum.topics.get(topic_id or ""))
             if stage is None and topic_id:
