@@ -165,3 +165,35 @@ def test_a_read_takes_no_lock_and_never_waits_for_a_writer_in_another_process(tm
         holder.communicate("\n", timeout=10)
     assert holder.returncode == 0  # the writer committed: the read held nothing it waited for
     store.close()
+
+
+def test_version_4_gives_the_review_queue_its_covering_index_and_the_queue_uses_it(tmp_path):
+    import sqlite3
+
+    from dltui.srs.queue import _active
+    from dltui.store import Store
+    from dltui.store.database import latest_version
+    from dltui.store.models import CardState
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+    from sqlmodel import select
+
+    def index_sql(db):
+        with sqlite3.connect(db) as connection:
+            return connection.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_cardstate_review_order'").fetchone()
+
+    fresh, older = tmp_path / "fresh.db", tmp_path / "older.db"
+    Store(fresh).close()
+    Store(older).close()
+    with sqlite3.connect(older) as connection:  # as a version-3 file: no such index
+        connection.execute("DROP INDEX ix_cardstate_review_order")
+        connection.execute("PRAGMA user_version=3")
+    store = Store(older)
+    assert store.schema_version() == latest_version() >= 4
+    assert index_sql(older) is not None and index_sql(older) == index_sql(fresh)
+    store.close()
+    # The queue's filters are literal (retired = 0 AND suspended = 0), so SQLite can use the partial index.
+    query = _active(select(CardState.id)).where(CardState.state == 2).order_by(CardState.due)
+    sql = str(query.compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}))
+    with sqlite3.connect(older) as connection:
+        plan = " ".join(row[-1] for row in connection.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_cardstate_review_order" in plan, plan

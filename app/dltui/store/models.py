@@ -10,6 +10,7 @@ import enum
 from datetime import datetime
 from typing import Any, Optional
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from dltui.store.types import JSONText, UTCDateTime, utcnow
@@ -60,6 +61,15 @@ class TopicProgress(SQLModel, table=True):
 
 class CardState(SQLModel, table=True):
     """A card's FSRS state. Curriculum cards keep their content in files; tutor cards carry it here."""
+
+    # The review queue's covering index (see store.migrations.REVIEW_ORDER_INDEX, the same for
+    # databases made before version 4).
+    __table_args__ = (
+        Index(
+            "ix_cardstate_review_order", "state", "due", "stability", "last_review", "buried_until",
+            sqlite_where=text("retired = 0 AND suspended = 0"),
+        ),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)  # also the fsrs card_id
     card_key: str = Field(unique=True, index=True)  # curriculum id "topic/slug" or "tutor/<n>"
