@@ -102,3 +102,25 @@ def test_suspended_and_retired_cards_are_left_out(context):
             row.suspended = row.card_key == "alpha/m1"
             row.retired = row.card_key == "alpha/n1"
     assert mastery(context, "alpha", START).cards_total == 1
+
+
+def test_the_forgetting_curve_is_fsrs_own_retrievability():
+    """Mastery computes retrievability without building an fsrs Card per card: it must agree with
+    Scheduler.get_card_retrievability on every kind of card and gap, whole-day edges included."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from dltui.srs.mastery import forgetting_curve, retrievability
+    from fsrs import Card, Scheduler, State
+
+    chance = random.Random(7)
+    for scheduler in (Scheduler(), Scheduler(parameters=[p * 1.1 for p in Scheduler().parameters])):
+        curve = forgetting_curve(scheduler)
+        now = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
+        for _ in range(2000):
+            stability = chance.choice([0.1, 1.0, 3.7, 21.0, 400.0, chance.uniform(0.01, 3000)])
+            gap = chance.choice([timedelta(0), timedelta(days=3), timedelta(days=3) - timedelta(microseconds=1),
+                                 timedelta(seconds=chance.uniform(0, 5e7)), -timedelta(hours=5)])
+            last = now - gap
+            card = Card(card_id=1, state=State.Review, stability=stability, last_review=last, due=last)
+            assert retrievability(curve, stability, last, now) == scheduler.get_card_retrievability(card, now)

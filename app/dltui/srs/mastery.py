@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from fsrs import Card, Scheduler, State
+from fsrs import Scheduler
 from sqlmodel import select
 
 from dltui.store import utcnow
@@ -93,7 +93,7 @@ def topic_mastery(
     wanted = list(context.curriculum.topics) if topics is None else [t for t in topics if t in context.curriculum.topics]
     cards: dict[str, list[tuple[int, float | None, datetime | None]]] = {t: [] for t in wanted}
     latest: dict[str, AssessmentLevel] = {}
-    with context.store.session() as session:
+    with context.store.read() as session:
         card_query = select(CardState.topic_id, CardState.state, CardState.stability, CardState.last_review).where(
             CardState.retired == False, CardState.suspended == False  # noqa: E712 (SQL comparison)
         )
@@ -124,14 +124,28 @@ def topic_mastery(
     return result
 
 
+def forgetting_curve(scheduler: Scheduler) -> tuple[float, float]:
+    """(decay, factor) of the scheduler's forgetting curve R = (1 + factor * days / S) ** decay,
+    from its public parameters, as fsrs derives them (retrievability 0.9 after S days)."""
+    decay = -scheduler.parameters[20]
+    return decay, 0.9 ** (1 / decay) - 1
+
+
+def retrievability(curve: tuple[float, float], stability: float, last_review: datetime, now: datetime) -> float:
+    """fsrs's Scheduler.get_card_retrievability without building a Card for each of up to 100k
+    cards on every Topics refresh (a test holds the two equal): whole days elapsed, as fsrs counts."""
+    decay, factor = curve
+    return (1 + factor * max(0, (now - last_review).days) / stability) ** decay
+
+
 def _blend(topic_id, cards, assessment, lab_passed, scheduler: Scheduler, now: datetime) -> Mastery:
     scores, recalls = [], []
+    curve = forgetting_curve(scheduler)
     for state, stability, last_review in cards:
         if state == 0 or stability is None or last_review is None:
             scores.append(0.0)
             continue
-        probe = Card(card_id=0, state=State.Review, stability=stability, last_review=last_review, due=last_review)
-        recall = scheduler.get_card_retrievability(probe, now)
+        recall = retrievability(curve, stability, last_review, now)
         recalls.append(recall)
         scores.append(recall * min(1.0, stability / MATURE_STABILITY_DAYS))
     memory = sum(scores) / len(scores) if scores else 0.0
