@@ -105,13 +105,6 @@ def main() -> int:
             started = time.perf_counter()
             queue.counts()
             counts.append(time.perf_counter() - started)
-        from dltui.srs.mastery import topic_mastery
-
-        mastery = []
-        for _ in range(5):  # what the Topics area computes on every switch to it
-            started = time.perf_counter()
-            topic_mastery(context, now=NOW)
-            mastery.append(time.perf_counter() - started)
         context.close()
     size = "100k cards, 1M logs"
     print("| name | value | unit | note |")
@@ -120,7 +113,6 @@ def main() -> int:
     print(f"| review: record an answer | {median_ms(answer)} | ms | median of {SAMPLES}, committed, {size} |")
     print(f"| review: queue counts (status line) | {median_ms(counts)} | ms | median of {SAMPLES}, {size} |")
     print(f"| review: interval preview | {median_ms(preview)} | ms | median of {SAMPLES}, 4 ratings |")
-    print(f"| topics: mastery of every topic | {median_ms(mastery)} | ms | median of 5, {size}: the Topics area's work per switch |")
     print(f"| review: bench data written | {filled:.1f} | s | executemany into a temp database |")
     return 0
 

@@ -39,6 +39,7 @@ async def test_every_topic_renders_in_the_explanation_view_at_80_columns(context
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(TopicsPane)
         detail = app.query_one("#topic-detail")
+        await app.workers.wait_for_complete()  # the map's mastery is read off the event loop
         for topic_id in context.curriculum.topics:
             pane.show_topic(topic_id)
             await pilot.pause()

@@ -104,23 +104,44 @@ def test_suspended_and_retired_cards_are_left_out(context):
     assert mastery(context, "alpha", START).cards_total == 1
 
 
-def test_the_forgetting_curve_is_fsrs_own_retrievability():
-    """Mastery computes retrievability without building an fsrs Card per card: it must agree with
-    Scheduler.get_card_retrievability on every kind of card and gap, whole-day edges included."""
+@pytest.mark.parametrize("scheduler", [SCHEDULER, Scheduler(parameters=[p * 1.1 for p in Scheduler().parameters])])
+def test_memory_and_recall_agree_with_fsrs_card_by_card(context, scheduler):
+    """Mastery reads memory from the store in aggregate: it must equal the mean, card by card, of
+    fsrs's own retrievability times how settled each card is, across whole-day edges (a gap one
+    microsecond short of 3 days is 2 days), reviews after now, suspended, retired and new cards."""
     import random
-    from datetime import datetime, timedelta, timezone
 
-    from dltui.srs.mastery import forgetting_curve, retrievability
-    from fsrs import Card, Scheduler, State
+    from dltui.srs.mastery import MATURE_STABILITY_DAYS
+    from fsrs import Card, State
 
-    chance = random.Random(7)
-    for scheduler in (Scheduler(), Scheduler(parameters=[p * 1.1 for p in Scheduler().parameters])):
-        curve = forgetting_curve(scheduler)
-        now = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
-        for _ in range(2000):
-            stability = chance.choice([0.1, 1.0, 3.7, 21.0, 400.0, chance.uniform(0.01, 3000)])
-            gap = chance.choice([timedelta(0), timedelta(days=3), timedelta(days=3) - timedelta(microseconds=1),
-                                 timedelta(seconds=chance.uniform(0, 5e7)), -timedelta(hours=5)])
-            last = now - gap
-            card = Card(card_id=1, state=State.Review, stability=stability, last_review=last, due=last)
-            assert retrievability(curve, stability, last, now) == scheduler.get_card_retrievability(card, now)
+    now = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
+    chance = random.Random(11)
+    gaps = [timedelta(0), timedelta(days=3), timedelta(days=3) - timedelta(microseconds=1),
+            timedelta(days=40, microseconds=999_999), -timedelta(hours=5), timedelta(seconds=1234.5)]
+    expected: dict[str, list[tuple[float, float]]] = {"alpha": [], "beta": [], "gamma": []}
+    with context.store.session() as session:
+        for index in range(300):
+            topic = ("alpha", "beta", "gamma")[index % 3]
+            row = CardState(card_key=f"tutor/m/{index}", topic_id=topic, origin="tutor")
+            kind = chance.random()
+            if kind >= 0.1:  # else a new card
+                row.state, row.stability = 2, chance.choice([0.3, 21.0, 400.0, chance.uniform(0.05, 900)])
+                row.last_review = now - chance.choice([*gaps, timedelta(seconds=chance.uniform(0, 3e7))])
+                row.due = row.last_review
+            row.suspended, row.retired = 0.9 < kind < 0.95, kind >= 0.95
+            session.add(row)
+            if row.suspended or row.retired or row.state == 0:
+                continue
+            card = Card(card_id=1, state=State.Review, stability=row.stability, last_review=row.last_review, due=row.due)
+            recall = scheduler.get_card_retrievability(card, now)
+            expected[topic].append((recall, recall * min(1.0, row.stability / MATURE_STABILITY_DAYS)))
+    result = topic_mastery(context, now=now, scheduler=scheduler)
+    for topic, pairs in expected.items():
+        with context.store.read() as session:
+            active = session.exec(select(CardState).where(CardState.topic_id == topic, CardState.retired == False,  # noqa: E712
+                                                          CardState.suspended == False)).all()  # noqa: E712
+        total = len(active)  # the curriculum's own cards too: new, so they score 0 but count
+        assert result[topic].cards_total == total
+        assert result[topic].cards_new == sum(1 for row in active if row.state == 0)
+        assert result[topic].recall == pytest.approx(sum(r for r, _ in pairs) / len(pairs), rel=1e-12)
+        assert result[topic].memory == pytest.approx(sum(s for _, s in pairs) / total, rel=1e-12)

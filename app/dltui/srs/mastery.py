@@ -38,13 +38,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from fsrs import Scheduler
+from sqlalchemy import text
 from sqlmodel import select
 
 from dltui.store import utcnow
-from dltui.store.models import Assessment, AssessmentLevel, CardState, LabRun
+from dltui.store.models import Assessment, AssessmentLevel, LabRun
 
 MATURE_STABILITY_DAYS = 21.0
 MASTERED_AT = 0.80
@@ -91,17 +92,9 @@ def topic_mastery(
 
         scheduler = scheduler_for(context, fuzzing=False)
     wanted = list(context.curriculum.topics) if topics is None else [t for t in topics if t in context.curriculum.topics]
-    cards: dict[str, list[tuple[int, float | None, datetime | None]]] = {t: [] for t in wanted}
     latest: dict[str, AssessmentLevel] = {}
     with context.store.read() as session:
-        card_query = select(CardState.topic_id, CardState.state, CardState.stability, CardState.last_review).where(
-            CardState.retired == False, CardState.suspended == False  # noqa: E712 (SQL comparison)
-        )
-        if topics is not None:
-            card_query = card_query.where(CardState.topic_id.in_(wanted))
-        for topic_id, state, stability, last_review in session.exec(card_query):
-            if topic_id in cards:
-                cards[topic_id].append((state, stability, last_review))
+        memories = _memory_by_topic(session, forgetting_curve(scheduler), now, None if topics is None else wanted)
         assessment_query = select(Assessment.topic_id, Assessment.level, Assessment.assessor).order_by(
             Assessment.created_at, Assessment.id
         )
@@ -120,7 +113,7 @@ def topic_mastery(
         lab_passed = any(lab in passed_labs for lab in topic.labs) if topic.labs else None
         if topic_id in exercise_credit:
             lab_passed = True
-        result[topic_id] = _blend(topic_id, cards[topic_id], latest.get(topic_id), lab_passed, scheduler, now)
+        result[topic_id] = _blend(topic_id, memories.get(topic_id, CardMemory()), latest.get(topic_id), lab_passed)
     return result
 
 
@@ -131,26 +124,56 @@ def forgetting_curve(scheduler: Scheduler) -> tuple[float, float]:
     return decay, 0.9 ** (1 / decay) - 1
 
 
-def retrievability(curve: tuple[float, float], stability: float, last_review: datetime, now: datetime) -> float:
-    """fsrs's Scheduler.get_card_retrievability without building a Card for each of up to 100k
-    cards on every Topics refresh (a test holds the two equal): whole days elapsed, as fsrs counts."""
+@dataclass(frozen=True)
+class CardMemory:
+    """One topic's active cards, summed: what the memory share of mastery is made of."""
+
+    total: int = 0
+    new: int = 0
+    reviewed: int = 0  # cards with a review, a stability and a last review
+    recall_sum: float = 0.0  # retrievability now, summed over the reviewed cards
+    score_sum: float = 0.0  # retrievability times how settled (stability / 21 days, at most 1)
+
+
+# One pass over the active cards in SQLite, grouped by topic: the Topics area reads every topic's
+# memory of up to 100k cards on each switch, too many to bring into Python one row at a time.
+# Whole days elapsed as fsrs counts them ((now - last_review).days, never below 0), from the stored
+# text to the microsecond ("YYYY-MM-DD HH:MM:SS.ffffff", as SQLAlchemy writes naive UTC).
+_MEMORY_SQL = """
+WITH card AS (
+  SELECT topic_id, state, stability,
+    CASE WHEN state != 0 AND stability IS NOT NULL AND last_review IS NOT NULL THEN
+      pow(1 + :factor * (MAX(0, :now_us - (CAST(strftime('%s', last_review) AS INTEGER) * 1000000
+                                           + CAST(substr(last_review, 21, 6) AS INTEGER))) / 86400000000) / stability,
+          :decay)
+    END AS recall
+  FROM cardstate
+  WHERE retired = 0 AND suspended = 0 {only_topics}
+)
+SELECT topic_id, COUNT(*), SUM(state = 0), COUNT(recall), TOTAL(recall),
+       TOTAL(recall * MIN(1.0, stability / :mature))
+FROM card GROUP BY +topic_id  -- "+": sum in one pass over the table, not row by row through the topic index
+"""
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _memory_by_topic(session, curve: tuple[float, float], now: datetime, topics: list[str] | None) -> dict[str, CardMemory]:
     decay, factor = curve
-    return (1 + factor * max(0, (now - last_review).days) / stability) ** decay
+    params: dict[str, object] = {"decay": decay, "factor": factor, "mature": MATURE_STABILITY_DAYS,
+                                 "now_us": (now - _EPOCH) // timedelta(microseconds=1)}
+    only_topics = ""
+    if topics is not None:
+        params |= {f"topic{index}": topic for index, topic in enumerate(topics)}
+        only_topics = "AND topic_id IN ({})".format(", ".join(f":topic{index}" for index in range(len(topics))) or "NULL")
+    rows = session.connection().execute(text(_MEMORY_SQL.format(only_topics=only_topics)), params)
+    return {topic: CardMemory(total, new, reviewed, recall_sum, score_sum)
+            for topic, total, new, reviewed, recall_sum, score_sum in rows}
 
 
-def _blend(topic_id, cards, assessment, lab_passed, scheduler: Scheduler, now: datetime) -> Mastery:
-    scores, recalls = [], []
-    curve = forgetting_curve(scheduler)
-    for state, stability, last_review in cards:
-        if state == 0 or stability is None or last_review is None:
-            scores.append(0.0)
-            continue
-        recall = retrievability(curve, stability, last_review, now)
-        recalls.append(recall)
-        scores.append(recall * min(1.0, stability / MATURE_STABILITY_DAYS))
-    memory = sum(scores) / len(scores) if scores else 0.0
+def _blend(topic_id: str, cards: CardMemory, assessment: AssessmentLevel | None, lab_passed: bool | None) -> Mastery:
+    memory = cards.score_sum / cards.total if cards.total else 0.0
     evidence: list[tuple[float, float]] = []
-    if cards:
+    if cards.total:
         evidence.append((WEIGHTS["memory"], memory))
     if assessment is not None:
         evidence.append((WEIGHTS["assessment"], ASSESSMENT_VALUE[assessment]))
@@ -159,7 +182,7 @@ def _blend(topic_id, cards, assessment, lab_passed, scheduler: Scheduler, now: d
     total = sum(weight for weight, _ in evidence)
     fraction = sum(weight * value for weight, value in evidence) / total if total else 0.0
     fraction = min(1.0, max(0.0, fraction))  # guards float noise; the blend is already in range
-    started = bool(recalls) or assessment is not None or bool(lab_passed)
+    started = bool(cards.reviewed) or assessment is not None or bool(lab_passed)
     if not started:
         state = MasteryState.NOT_STARTED
     elif fraction >= MASTERED_AT:
@@ -170,9 +193,9 @@ def _blend(topic_id, cards, assessment, lab_passed, scheduler: Scheduler, now: d
         topic_id=topic_id,
         fraction=fraction,
         state=state,
-        cards_total=len(cards),
-        cards_new=sum(1 for state, *_ in cards if state == 0),
-        recall=sum(recalls) / len(recalls) if recalls else None,
+        cards_total=cards.total,
+        cards_new=cards.new,
+        recall=cards.recall_sum / cards.reviewed if cards.reviewed else None,
         memory=memory,
         assessment=assessment,
         lab_passed=lab_passed,

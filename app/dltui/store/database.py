@@ -12,6 +12,7 @@ the learner can act on, with the transaction rolled back.
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import urllib.parse
@@ -77,6 +78,7 @@ def make_engine(path: Path) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+        _ensure_pow(dbapi_connection)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -86,6 +88,15 @@ def make_engine(path: Path) -> Engine:
         connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _ensure_pow(dbapi_connection: sqlite3.Connection) -> None:
+    """SQLite's pow() (srs.mastery sums the forgetting curve in SQL) is an optional build
+    feature; where the system's SQLite lacks it, Python's stands in."""
+    try:
+        dbapi_connection.execute("SELECT pow(2, 2)")
+    except sqlite3.OperationalError:
+        dbapi_connection.create_function("pow", 2, math.pow, deterministic=True)
 
 
 class Store:

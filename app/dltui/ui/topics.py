@@ -5,16 +5,17 @@ Enter opens a topic; from there c talks about it in the chat, q quizzes it now, 
 
 from __future__ import annotations
 
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Markdown, Static, Tree
+from textual.worker import get_current_worker
 
 from dltui.context import StudyContext
 from dltui.curriculum import Topic
 from dltui.srs.mastery import MasteryState
-from dltui.srs.recommend import study_next
+from dltui.srs.recommend import Suggestion, study_next
 from dltui.srs.topic_status import TopicStatus, topic_statuses
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import ContainedStatic
@@ -99,10 +100,19 @@ class TopicsPane(Vertical):
         self.query_one("#topic-map").styles.width = wanted
 
     def refresh_map(self, force: bool = False) -> None:
-        curriculum = self.context.curriculum
-        self.statuses = topic_statuses(self.context)
-        mastery = {k: s.mastery for k, s in self.statuses.items()}
-        suggestions = study_next(self.context, limit=1, mastery=mastery)
+        """Re-read mastery off the event loop (a big collection takes a few hundred ms to sum):
+        the area shows at once with the numbers it last had and updates when they arrive."""
+        self._read_map(force)
+
+    @work(thread=True, exclusive=True, group="topic-map")
+    def _read_map(self, force: bool) -> None:
+        statuses = topic_statuses(self.context)
+        suggestions = study_next(self.context, limit=1, mastery={k: s.mastery for k, s in statuses.items()})
+        if not get_current_worker().is_cancelled:  # a newer read is on its way
+            self.app.call_from_thread(self._show_map, statuses, suggestions, force)
+
+    def _show_map(self, statuses: dict[str, TopicStatus], suggestions: list[Suggestion], force: bool) -> None:
+        self.statuses = statuses
         self.query_one("#study-next", Static).update(
             f"[b]Study next:[/b] {suggestions[0].topic.code} {suggestions[0].topic.title} — {suggestions[0].reason}"
             if suggestions
@@ -110,27 +120,50 @@ class TopicsPane(Vertical):
         )
         self.next_topic = suggestions[0].topic.id if suggestions else None
         tree = self.query_one("#topic-tree", Tree)
-        expanded = {node.data for node in tree.root.children if node.is_expanded} if tree.root.children else None
-        under_cursor = self._cursor_wanted or (tree.cursor_node.data if tree.cursor_node is not None else None)
-        tree.clear()
-        labels = []
-        for domain in curriculum.domains.values():
-            topics = curriculum.topics_in(domain.id)
-            progress = sum(self.statuses[t.id].mastery.fraction for t in topics) / len(topics) if topics else 0.0
-            branch = tree.root.add(
-                f"{domain.id} {domain.title} ({domain.weight:.0%}) {progress:.0%}",
-                data=domain.id,
-                expand=expanded is None or domain.id in expanded,
-            )
-            for topic in topics:
-                labels.append(topic_label(topic, self.statuses[topic.id]))
-                branch.add_leaf(labels[-1], data=topic.id)
-        self._label_width = max(map(len, labels), default=MAP_MIN)
-        self._fit_map(self.size.width)
-        if under_cursor is not None:
-            self.call_after_refresh(self._cursor_to, under_cursor)  # the new nodes get lines on refresh
+        rows = self._map_rows(statuses)
+        if [(node.data, [leaf.data for leaf in node.children]) for node in tree.root.children] == [
+            (domain_id, [topic_id for topic_id, _ in leaves]) for domain_id, _, leaves in rows
+        ]:
+            self._relabel(tree, rows)  # the usual case: same map, new numbers; cursor and folds stay
+        else:
+            self._rebuild(tree, rows)
+        if self._cursor_wanted is not None:  # from the palette (select_topic)
+            self.call_after_refresh(self._cursor_to, self._cursor_wanted)
         if self.current:
             self.show_topic(self.current, force)
+
+    def _map_rows(self, statuses: dict[str, TopicStatus]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(domain id, its label, [(topic id, its label)]) for every domain, in curriculum order."""
+        curriculum = self.context.curriculum
+        rows = []
+        for domain in curriculum.domains.values():
+            topics = curriculum.topics_in(domain.id)
+            progress = sum(statuses[t.id].mastery.fraction for t in topics) / len(topics) if topics else 0.0
+            leaves = [(topic.id, topic_label(topic, statuses[topic.id])) for topic in topics]
+            rows.append((domain.id, f"{domain.id} {domain.title} ({domain.weight:.0%}) {progress:.0%}", leaves))
+        self._label_width = max((len(label) for *_, leaves in rows for _, label in leaves), default=MAP_MIN)
+        self._fit_map(self.size.width)
+        return rows
+
+    @staticmethod
+    def _relabel(tree: Tree[str], rows: list[tuple[str, str, list[tuple[str, str]]]]) -> None:
+        for branch, (_, label, leaves) in zip(tree.root.children, rows):
+            if str(branch.label) != label:
+                branch.set_label(label)
+            for leaf, (_, leaf_label) in zip(branch.children, leaves):
+                if str(leaf.label) != leaf_label:
+                    leaf.set_label(leaf_label)
+
+    def _rebuild(self, tree: Tree[str], rows: list[tuple[str, str, list[tuple[str, str]]]]) -> None:
+        expanded = {node.data for node in tree.root.children if node.is_expanded} if tree.root.children else None
+        under_cursor = tree.cursor_node.data if tree.cursor_node is not None else None
+        tree.clear()
+        for domain_id, label, leaves in rows:
+            branch = tree.root.add(label, data=domain_id, expand=expanded is None or domain_id in expanded)
+            for topic_id, leaf_label in leaves:
+                branch.add_leaf(leaf_label, data=topic_id)
+        if under_cursor is not None and self._cursor_wanted is None:
+            self.call_after_refresh(self._cursor_to, under_cursor)  # the new nodes get lines on refresh
 
     def _cursor_to(self, data: str) -> None:
         tree = self.query_one("#topic-tree", Tree)
@@ -150,6 +183,8 @@ class TopicsPane(Vertical):
     def show_topic(self, topic_id: str, force: bool = False) -> None:
         self.current = topic_id
         self.context.activity = LearnerActivity.reading_topic(topic_id)  # the tutor sees what is open
+        if topic_id not in self.statuses:
+            return  # shown once the map's first read arrives (_show_map)
         topic = self.context.curriculum.topics[topic_id]
         text = topic_markdown(self.context, topic, self.statuses)
         reading = self.query_one("#topic-text", Markdown)
