@@ -197,3 +197,33 @@ def test_version_4_gives_the_review_queue_its_covering_index_and_the_queue_uses_
     with sqlite3.connect(older) as connection:
         plan = " ".join(row[-1] for row in connection.execute("EXPLAIN QUERY PLAN " + sql))
     assert "ix_cardstate_review_order" in plan, plan
+
+
+def test_version_5_drops_the_unused_learner_table_and_keeps_every_other_row(tmp_path):
+    """The `learner` table was never read or written: a new database has none, an older one loses
+    it on upgrade, with the same schema as a new one afterwards."""
+    import sqlite3
+
+    from dltui.store import Store
+    from dltui.store.database import latest_version
+
+    def schema(db):
+        with sqlite3.connect(db) as connection:
+            return sorted(connection.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+
+    fresh, older = tmp_path / "fresh.db", tmp_path / "older.db"
+    Store(fresh).close()
+    Store(older).close()
+    assert "learner" not in {name for _, name, _ in schema(fresh)}
+    with sqlite3.connect(older) as connection:  # as a version-4 file, with its learner row
+        connection.execute("CREATE TABLE learner (id INTEGER NOT NULL, name VARCHAR NOT NULL, created_at DATETIME NOT NULL,"
+                           " PRIMARY KEY (id))")
+        connection.execute("INSERT INTO learner (name, created_at) VALUES ('learner', '2026-01-01 00:00:00.000000')")
+        connection.execute("INSERT INTO topicprogress (topic_id) VALUES ('calculus')")
+        connection.execute("PRAGMA user_version=4")
+    store = Store(older)
+    assert store.schema_version() == latest_version() >= 5
+    store.close()
+    assert schema(older) == schema(fresh)
+    with sqlite3.connect(older) as connection:
+        assert connection.execute("SELECT topic_id FROM topicprogress").fetchall() == [("calculus",)]

@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from dltui.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from dltui.store.migrations import add_predictions, add_review_order_index, link_events_to_sessions
+from dltui.store.migrations import add_predictions, add_review_order_index, drop_learner, link_events_to_sessions
 
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -43,6 +43,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (2, link_events_to_sessions),
     (3, add_predictions),
     (4, add_review_order_index),
+    (5, drop_learner),
 ]
 INITIAL_VERSION = 1
 

@@ -44,12 +44,6 @@ class RunStatus(str, enum.Enum):
     CRASHED = "crashed"  # the process died without an end event
 
 
-class Learner(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
-    name: str = "learner"
-    created_at: datetime = _when(default_factory=utcnow)
-
-
 class TopicProgress(SQLModel, table=True):
     """Dates worth remembering per topic; mastery itself is derived (see dltui.srs.mastery)."""
 
