@@ -105,8 +105,7 @@ def write_notes(context: StudyContext, session_id: int) -> Path | None:
         return None  # opening and closing the app is not a study session worth a note
     path = write_session_notes(context, session)
     with context.store.session() as db:
-        row = db.get(StudySession, session_id)
-        assert row is not None  # read above; sessions are never deleted
+        row = db.get_one(StudySession, session_id)
         row.notes_path = str(path)
         row.runs_running_in_notes = _pending(db, session_id)
         db.add(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Protocol
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -46,3 +47,18 @@ class JSONText(TypeDecorator[object]):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def row_id(row: _Row) -> int:
+    """The id of a row that is in the database (read, or added and flushed): SQLite has set it.
+
+    The models declare ``id: Optional[int]`` because a new row has none until it is flushed.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: it was never flushed to the database")
+    return row.id
