@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fsrs import Rating
 from sqlmodel import col, select
@@ -48,12 +48,11 @@ from dltui.terminal_text import terminal_safe
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
+    from dltui.tutor.offline import TutorState
 
 COMMANDS = {"hint", "skip", "explain", "quiz", "next", "help"}
 TOPIC_COMMAND = re.compile(r"^/?topic\s+.+$", re.IGNORECASE)
 FirstKnowledge = list[tuple[str, str, list[str]]]  # topic, the learner's opener answer, points covered
-# The offline tutor's state as the assistant message's meta stores it (a JSON document).
-TutorState = dict[str, Any]
 
 
 @dataclass
