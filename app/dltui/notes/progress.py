@@ -16,7 +16,7 @@ from dltui.srs.mastery import Mastery, MasteryState, topic_mastery
 from dltui.srs.recommend import study_next
 from dltui.srs.stats import review_stats
 from dltui.store.models import Assessment, KnowledgeGap, LabRun, TopicProgress
-from dltui.store.types import utcnow
+from dltui.store.types import row_id, utcnow
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
@@ -165,9 +165,8 @@ def _record_mastery_dates(context: StudyContext, mastery: dict[str, Mastery]) ->
 
 
 def _gap_line(gap: KnowledgeGap) -> GapLine:
-    assert gap.id is not None  # read from the database
     return GapLine(
-        gap.id,
+        row_id(gap),
         gap.topic_id,
         gap.severity.value,
         gap.description,

@@ -48,7 +48,7 @@ from dltui.terminal_text import terminal_safe
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
-    from dltui.tutor.offline import TutorState
+    from dltui.tutor.reply import TutorState
 
 COMMANDS = {"hint", "skip", "explain", "quiz", "next", "help"}
 TOPIC_COMMAND = re.compile(r"^/?topic\s+.+$", re.IGNORECASE)

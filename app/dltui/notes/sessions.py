@@ -24,7 +24,7 @@ from dltui.labs.prediction import score_ended_predictions
 from dltui.notes.session_notes import write_session_notes
 from dltui.notes.tracker import write_tracker
 from dltui.store.models import Assessment, KnowledgeGap, LabRun, Message, Prediction, ReviewLog, RunStatus, StudySession
-from dltui.store.types import utcnow
+from dltui.store.types import row_id, utcnow
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
@@ -60,8 +60,7 @@ def begin_session(context: StudyContext, entry: str = "tui", now: datetime | Non
                 continue
             row.ended_at = last
             db.add(row)
-            assert row.id is not None  # read from the database
-            ended.append(row.id)
+            ended.append(row_id(row))
         if joined is None:
             joined = StudySession(entry=entry, started_at=now)
         joined.last_seen_at = max(joined.last_seen_at or now, now)
@@ -118,11 +117,11 @@ def refresh_finished_runs(context: StudyContext) -> None:
     has ended (or been scored) since. A prediction whose run ended unscored is scored first."""
     score_ended_predictions(context)
     with context.store.read() as db:
-        stale: list[int] = []
-        for row in db.exec(select(StudySession).where(StudySession.runs_running_in_notes > 0)):
-            assert row.id is not None  # read from the database
-            if _pending(db, row.id) < row.runs_running_in_notes:
-                stale.append(row.id)
+        stale = [
+            row_id(row)
+            for row in db.exec(select(StudySession).where(StudySession.runs_running_in_notes > 0))
+            if _pending(db, row_id(row)) < row.runs_running_in_notes
+        ]
     for session_id in stale:
         write_notes(context, session_id)
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from dltui.context import StudyContext
 from dltui.curriculum import QuestionKind, SocraticQuestion, Topic
@@ -28,7 +27,7 @@ from dltui.store.models import Message
 from dltui.tutor.claims import check_claim, claim_about
 from dltui.tutor.matching import STOPWORDS, content_words, covered_points, looks_like_question
 from dltui.tutor.passages import PassageIndex, best_for, paragraphs, topic_passages
-from dltui.tutor.reply import LearnerTurn, Reply, TextSink, ToolSink
+from dltui.tutor.reply import LearnerTurn, Reply, TextSink, ToolSink, TutorState
 from dltui.tutor.run_talk import LOOK_AT_RUN, answer_about_run, look_at_run
 from dltui.tutor.tools import ToolBox
 
@@ -41,10 +40,6 @@ YES = {"yes", "y", "ok", "okay", "sure", "go", "start", "let's go"}
 TOPIC_SWITCH = re.compile(r"^(?:/?topic)\s+(.+)$", re.IGNORECASE)
 # Outside a check, "can you teach me X?" asks for a topic, not for an answer.
 STUDY_REQUEST = re.compile(r"\b(teach|study|learn|start|begin|explain|next|practi[cs]e|quiz)\b", re.IGNORECASE)
-# The dialogue's state (stage, topic, checks asked, answers given), kept as JSON in the meta of the
-# assistant message that ends each turn.
-TutorState = dict[str, Any]
-
 MISSES_BEFORE_REVEAL = 3  # hint, explained another way, then the key points
 
 
@@ -211,9 +206,7 @@ class _Turn:
         if stage == "check" and topic is not None:
             self.say("Back to the question:")
             return self.ask_current(topic)
-        if stage == "opener" and topic is not None:
-            opener = _opener(topic)
-            assert opener is not None  # the stage is "opener" only for a topic that has one (start_topic)
+        if stage == "opener" and topic is not None and (opener := _opener(topic)) is not None:
             return self.say(f"Back to my question: {opener.prompt}")
         if passages and passages[0].topic is not topic:
             self.say(f"To study it properly, type **topic {passages[0].topic.title}**.")
@@ -292,8 +285,7 @@ class _Turn:
         self.state["hint_step"] = step + 1
         if step >= len(steps):
             return "That is every hint I have for this one: try it in your own words, or type **skip**."
-        chosen = steps[step]
-        if chosen is None:
+        if (chosen := steps[step]) is None:
             return f"Hint: {question.hint}"
         index, whole = chosen
         point = question.key_points[index]
@@ -386,8 +378,7 @@ def _first_words(point: str) -> str:
 
 def _last_state(history: list[Message]) -> TutorState:
     for message in reversed(history):
-        state = message.meta.get("offline")
-        if message.role == "assistant" and isinstance(state, dict):
+        if message.role == "assistant" and isinstance(state := message.meta.get("offline"), dict):
             return state
     return {}
 

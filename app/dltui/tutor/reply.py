@@ -12,6 +12,9 @@ TextSink = Callable[[str], None]  # receives the reply text piece by piece
 ToolSink = Callable[[ToolOutcome], None]  # told about each tool call as it runs
 # What the learner's message was, kept in its meta: {"turn": "answer", "check": 1, "topic": ...}
 LearnerTurn = dict[str, str | int]
+# The offline tutor's dialogue state (stage, topic, checks asked, answers given), kept as JSON in
+# the reply's meta["offline"].
+TutorState = dict[str, Any]
 
 
 @dataclass
