@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("curriculum", help="work with the curriculum files")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate every topic file; exit 1 on problems")
@@ -24,7 +24,7 @@ def check_command(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem)
     cards = curriculum.all_cards()
-    kinds = {}
+    kinds: dict[str, int] = {}
     for card in cards:
         kinds[card.kind.value] = kinds.get(card.kind.value, 0) + 1
     per_domain = "  ".join(f"{d}:{len(curriculum.topics_in(d))}" for d in curriculum.domains)

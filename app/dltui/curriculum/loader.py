@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from dltui.curriculum.model import (
@@ -239,7 +240,7 @@ def _split_sections(body: str) -> dict[str, tuple[str, int]]:
     return sections
 
 
-def _toml_block(section: tuple[str, int] | None, name: str, base: int, report: _Report) -> tuple[dict, int] | None:
+def _toml_block(section: tuple[str, int] | None, name: str, base: int, report: _Report) -> tuple[dict[str, object], int] | None:
     if section is None:
         report.add(0, name, f"missing '## {name}' section")
         return None
@@ -256,7 +257,9 @@ def _toml_block(section: tuple[str, int] | None, name: str, base: int, report: _
         return None
 
 
-def _entries(section_text: str, data: dict, key: str, first_line: int, report: _Report, name: str) -> list[tuple[dict, int]]:
+def _entries(
+    section_text: str, data: dict[str, object], key: str, first_line: int, report: _Report, name: str
+) -> list[tuple[dict[str, object], int]]:
     """Pair each [[key]] table with the file line of its header (tomllib keeps no positions)."""
     raw = data.get(key, [])
     if not isinstance(raw, list):
@@ -268,9 +271,9 @@ def _entries(section_text: str, data: dict, key: str, first_line: int, report: _
     return [(entry, first_line + (headers[i] if i < len(headers) else 0)) for i, entry in enumerate(raw)]
 
 
-def _parse_questions(topic_id: str, section, base: int, report: _Report) -> list[SocraticQuestion]:
+def _parse_questions(topic_id: str, section: tuple[str, int] | None, base: int, report: _Report) -> list[SocraticQuestion]:
     parsed = _toml_block(section, "Socratic questions", base, report)
-    if parsed is None:
+    if parsed is None or section is None:
         return []
     data, first_line = parsed
     questions = []
@@ -294,9 +297,9 @@ def _parse_questions(topic_id: str, section, base: int, report: _Report) -> list
     return questions
 
 
-def _parse_cards(topic_id: str, section, base: int, report: _Report) -> list[Card]:
+def _parse_cards(topic_id: str, section: tuple[str, int] | None, base: int, report: _Report) -> list[Card]:
     parsed = _toml_block(section, "Quiz cards", base, report)
-    if parsed is None:
+    if parsed is None or section is None:
         return []
     data, first_line = parsed
     cards = []
@@ -310,7 +313,7 @@ def _parse_cards(topic_id: str, section, base: int, report: _Report) -> list[Car
     return cards
 
 
-def _build_card(topic_id: str, entry: dict) -> Card:
+def _build_card(topic_id: str, entry: dict[str, object]) -> Card:
     card_id = _require_str(entry, "id")
     if not card_id.startswith(f"{topic_id}/") or card_id == f"{topic_id}/":
         raise ValueError(f"'id' must start with '{topic_id}/'")
@@ -318,7 +321,8 @@ def _build_card(topic_id: str, entry: dict) -> Card:
         kind = CardKind(entry.get("kind"))
     except ValueError:
         raise ValueError("'kind' must be one of recall, mcq, numeric") from None
-    common = dict(
+    card = partial(
+        Card,
         id=card_id,
         topic_id=topic_id,
         kind=kind,
@@ -327,7 +331,7 @@ def _build_card(topic_id: str, entry: dict) -> Card:
         source=_require_str(entry, "source"),
     )
     if kind is CardKind.RECALL:
-        return Card(answer=_require_str(entry, "answer"), **common)
+        return card(answer=_require_str(entry, "answer"))
     if kind is CardKind.MULTIPLE_CHOICE:
         choices = entry.get("choices")
         if not isinstance(choices, list) or not 2 <= len(choices) <= 6 or not all(isinstance(c, str) for c in choices):
@@ -335,14 +339,14 @@ def _build_card(topic_id: str, entry: dict) -> Card:
         answer = _require_str(entry, "answer").lower()
         if len(answer) != 1 or not "a" <= answer < chr(ord("a") + len(choices)):
             raise ValueError(f"'answer' must be a letter a-{chr(ord('a') + len(choices) - 1)}")
-        return Card(answer=answer, choices=tuple(choices), **common)
-    answer = entry.get("answer")
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        return card(answer=answer, choices=tuple(choices))
+    number = entry.get("answer")
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise ValueError("'answer' must be a number for a numeric card")
     tolerance = entry.get("tolerance", 0)
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance < 0:
         raise ValueError("'tolerance' must be a number >= 0")
-    return Card(answer=repr(answer), tolerance=float(tolerance), unit=str(entry.get("unit", "")), **common)
+    return card(answer=repr(number), tolerance=float(tolerance), unit=str(entry.get("unit", "")))
 
 
 def _check_prerequisites(curriculum: Curriculum, root: Path, problems: list[Problem]) -> None:
@@ -374,7 +378,7 @@ def _check_prerequisites(curriculum: Curriculum, root: Path, problems: list[Prob
             visit(topic_id, [topic_id])
 
 
-def _require_str(entry: dict, key: str) -> str:
+def _require_str(entry: dict[str, object], key: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"'{key}' is missing or empty")

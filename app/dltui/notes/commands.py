@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     progress = subparsers.add_parser("progress", help="print where you stand (mastery, gaps, streak, next)")
     progress.add_argument("--json", action="store_true", help="machine-readable output")
     progress.set_defaults(handler=progress_command)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlmodel import col, select
 
@@ -15,9 +16,23 @@ from dltui.srs.mastery import Mastery, MasteryState, topic_mastery
 from dltui.srs.recommend import study_next
 from dltui.srs.stats import review_stats
 from dltui.store.models import Assessment, KnowledgeGap, LabRun, TopicProgress
-from dltui.store.types import utcnow
+from dltui.store.types import row_id, utcnow
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 RECENT_RUNS = 8
+
+
+class TopicShare(TypedDict):
+    percent: int
+    state: str  # a MasteryState value
+
+
+class StudyNext(TypedDict):
+    topic_id: str
+    title: str
+    why: str
 
 
 @dataclass
@@ -56,14 +71,14 @@ class RunLine:
     status: str
     passed: bool | None
     started: datetime
-    metrics: dict
+    metrics: dict[str, object]  # the run's final metrics, as its lab reported them
 
 
 @dataclass
 class Progress:
     overall: float
     domains: list[DomainProgress]
-    topics: dict[str, dict]  # topic id -> {"percent", "state"}
+    topics: dict[str, TopicShare]
     mastered: list[MasteredTopic]
     open_gaps: list[GapLine]
     resolved_gaps: list[GapLine]
@@ -74,13 +89,13 @@ class Progress:
     retention_text: str
     heatmap: dict[str, int]
     recent_runs: list[RunLine]
-    study_next: list[dict] = field(default_factory=list)
+    study_next: list[StudyNext] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        return _jsonable(asdict(self))
+    def to_dict(self) -> dict[str, object]:
+        return {key: _jsonable(value) for key, value in asdict(self).items()}
 
 
-def learner_progress(context, mastery: dict[str, Mastery] | None = None) -> Progress:
+def learner_progress(context: StudyContext, mastery: dict[str, Mastery] | None = None) -> Progress:
     """Compute the summary (and remember the date each topic was first mastered)."""
     mastery = mastery or topic_mastery(context)
     curriculum = context.curriculum
@@ -135,7 +150,7 @@ def learner_progress(context, mastery: dict[str, Mastery] | None = None) -> Prog
     )
 
 
-def _record_mastery_dates(context, mastery: dict[str, Mastery]) -> dict[str, date]:
+def _record_mastery_dates(context: StudyContext, mastery: dict[str, Mastery]) -> dict[str, date]:
     now = utcnow()
     with context.store.session() as session:
         rows = {p.topic_id: p for p in session.exec(select(TopicProgress))}
@@ -151,7 +166,7 @@ def _record_mastery_dates(context, mastery: dict[str, Mastery]) -> dict[str, dat
 
 def _gap_line(gap: KnowledgeGap) -> GapLine:
     return GapLine(
-        gap.id,
+        row_id(gap),
         gap.topic_id,
         gap.severity.value,
         gap.description,
@@ -160,7 +175,7 @@ def _gap_line(gap: KnowledgeGap) -> GapLine:
     )
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> object:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -20,11 +20,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fsrs import Rating
 from sqlmodel import col, select
 
+from dltui.curriculum.model import Topic
 from dltui.labs.prediction import guess_text
 from dltui.srs.cards import card_content
 from dltui.srs.days import StudyClock
@@ -43,8 +46,13 @@ from dltui.store.models import (
 from dltui.store.types import utcnow
 from dltui.terminal_text import terminal_safe
 
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
+    from dltui.tutor.reply import TutorState
+
 COMMANDS = {"hint", "skip", "explain", "quiz", "next", "help"}
 TOPIC_COMMAND = re.compile(r"^/?topic\s+.+$", re.IGNORECASE)
+FirstKnowledge = list[tuple[str, str, list[str]]]  # topic, the learner's opener answer, points covered
 
 
 @dataclass
@@ -63,7 +71,7 @@ class SessionRecord:
 
     session: StudySession
     questions: list[Message]
-    first_knowledge: list[tuple[str, str, list[str]]]  # topic, the learner's opener answer, points covered
+    first_knowledge: FirstKnowledge
     checks: list[CheckAnswer]
     assessments: list[Assessment]
     reviews: list[tuple[ReviewLog, str, str]]  # log, topic id, card front
@@ -82,7 +90,7 @@ def learner_turn(message: Message) -> str | None:
     return "question" if message.content.strip().endswith("?") else None
 
 
-def gather(context, session: StudySession) -> SessionRecord:
+def gather(context: StudyContext, session: StudySession) -> SessionRecord:
     sid = session.id
     with context.store.read() as db:
         messages = list(db.exec(select(Message).where(Message.session_id == sid).order_by(col(Message.id))))
@@ -121,10 +129,10 @@ def gather(context, session: StudySession) -> SessionRecord:
     )
 
 
-def _dialogue(context, messages: list[Message]):
+def _dialogue(context: StudyContext, messages: list[Message]) -> tuple[FirstKnowledge, list[CheckAnswer], set[str]]:
     """Opener answers, each check question with its own answer, and the topics the chat taught."""
     topics = context.curriculum.topics
-    first_knowledge: list[tuple[str, str, list[str]]] = []
+    first_knowledge: FirstKnowledge = []
     checks: dict[tuple[str, int], CheckAnswer] = {}
     attempts: dict[tuple[str, int], list[str]] = {}
     taught: set[str] = set()
@@ -132,7 +140,7 @@ def _dialogue(context, messages: list[Message]):
     for message in messages:
         threads.setdefault(message.conversation_id, []).append(message)
     for thread in threads.values():
-        state: dict = {}  # the offline tutor's state as of the message being read
+        state: TutorState = {}  # the offline tutor's state as of the message being read
         for message in thread:
             if message.role == "assistant":
                 state = (message.meta or {}).get("offline") or state
@@ -150,7 +158,13 @@ def _dialogue(context, messages: list[Message]):
     return first_knowledge, ordered, taught
 
 
-def _read_state(topics, state: dict, first_knowledge, checks, taught) -> None:
+def _read_state(
+    topics: dict[str, Topic],
+    state: TutorState,
+    first_knowledge: FirstKnowledge,
+    checks: dict[tuple[str, int], CheckAnswer],
+    taught: set[str],
+) -> None:
     topic = topics.get(state.get("topic") or "")
     if topic is None:
         return
@@ -167,7 +181,7 @@ def _read_state(topics, state: dict, first_knowledge, checks, taught) -> None:
             )
 
 
-def _answered_check(message: Message, state: dict) -> tuple[str, int] | None:
+def _answered_check(message: Message, state: TutorState) -> tuple[str, int] | None:
     """Which check question this learner message answered, if it answered one."""
     meta = message.meta or {}
     if "turn" in meta:
@@ -183,7 +197,7 @@ def _answered_check(message: Message, state: dict) -> tuple[str, int] | None:
         return None
 
 
-def render(context, record: SessionRecord) -> str:
+def render(context: StudyContext, record: SessionRecord) -> str:
     session = record.session
     local_start = session.started_at.astimezone()
     end = (session.ended_at or session.last_seen_at or utcnow()).astimezone()
@@ -242,7 +256,7 @@ def _metrics(run: LabRun) -> str:
     return f" ({', '.join(shown)})" if shown else ""
 
 
-def notes_path(context, session: StudySession) -> Path:
+def notes_path(context: StudyContext, session: StudySession) -> Path:
     """Notes are filed under the study day the session began on (a session from 23:30 to 00:30
     belongs to one day, as its reviews do)."""
     day = StudyClock.for_settings(context.settings).date_of(session.started_at)
@@ -260,7 +274,7 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def write_session_notes(context, session: StudySession) -> Path:
+def write_session_notes(context: StudyContext, session: StudySession) -> Path:
     """Write (or rewrite) this session's section of the day's notes file."""
     path = notes_path(context, session)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,7 +289,7 @@ def write_session_notes(context, session: StudySession) -> Path:
     return path
 
 
-def sessions_between(context, start=None) -> list[StudySession]:
+def sessions_between(context: StudyContext, start: datetime | None = None) -> list[StudySession]:
     with context.store.read() as db:
         query = select(StudySession).order_by(col(StudySession.started_at))
         if start is not None:

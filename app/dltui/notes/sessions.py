@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -23,10 +24,14 @@ from dltui.labs.prediction import score_ended_predictions
 from dltui.notes.session_notes import write_session_notes
 from dltui.notes.tracker import write_tracker
 from dltui.store.models import Assessment, KnowledgeGap, LabRun, Message, Prediction, ReviewLog, RunStatus, StudySession
-from dltui.store.types import utcnow
+from dltui.store.types import row_id, utcnow
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 # The events filed under a session, each with the moment it happened.
-ACTIVITY = [
+SessionTable = type[Message] | type[ReviewLog] | type[Assessment] | type[KnowledgeGap] | type[LabRun]
+ACTIVITY: list[tuple[SessionTable, datetime | None]] = [
     (Message, Message.created_at),
     (ReviewLog, ReviewLog.reviewed_at),
     (Assessment, Assessment.created_at),
@@ -36,7 +41,7 @@ ACTIVITY = [
 ]
 
 
-def begin_session(context, entry: str = "tui", now: datetime | None = None) -> StudySession:
+def begin_session(context: StudyContext, entry: str = "tui", now: datetime | None = None) -> StudySession:
     """Join the open session (or open one after an idle gap) and make it the context's session."""
     now = now or utcnow()
     idle = timedelta(minutes=context.settings.session_idle_minutes)
@@ -55,7 +60,7 @@ def begin_session(context, entry: str = "tui", now: datetime | None = None) -> S
                 continue
             row.ended_at = last
             db.add(row)
-            ended.append(row.id)
+            ended.append(row_id(row))
         if joined is None:
             joined = StudySession(entry=entry, started_at=now)
         joined.last_seen_at = max(joined.last_seen_at or now, now)
@@ -69,7 +74,7 @@ def begin_session(context, entry: str = "tui", now: datetime | None = None) -> S
     return joined
 
 
-def close_session(context, now: datetime | None = None) -> Path | None:
+def close_session(context: StudyContext, now: datetime | None = None) -> Path | None:
     """This process leaves its session: the notes as they stand and the tracker are written.
 
     The session itself stays open for the next process or restart, until an idle gap ends it.
@@ -91,7 +96,7 @@ def close_session(context, now: datetime | None = None) -> Path | None:
     return path
 
 
-def write_notes(context, session_id: int) -> Path | None:
+def write_notes(context: StudyContext, session_id: int) -> Path | None:
     """Write one session's notes and the tracker; None (and nothing written) if it was idle."""
     with context.store.read() as db:
         session = db.get(StudySession, session_id)
@@ -99,7 +104,7 @@ def write_notes(context, session_id: int) -> Path | None:
         return None  # opening and closing the app is not a study session worth a note
     path = write_session_notes(context, session)
     with context.store.session() as db:
-        row = db.get(StudySession, session_id)
+        row = db.get_one(StudySession, session_id)
         row.notes_path = str(path)
         row.runs_running_in_notes = _pending(db, session_id)
         db.add(row)
@@ -107,15 +112,15 @@ def write_notes(context, session_id: int) -> Path | None:
     return path
 
 
-def refresh_finished_runs(context) -> None:
+def refresh_finished_runs(context: StudyContext) -> None:
     """Rewrite the notes of sessions that showed a run as running, or a prediction as waiting, which
     has ended (or been scored) since. A prediction whose run ended unscored is scored first."""
     score_ended_predictions(context)
     with context.store.read() as db:
         stale = [
-            row.id
+            row_id(row)
             for row in db.exec(select(StudySession).where(StudySession.runs_running_in_notes > 0))
-            if _pending(db, row.id) < row.runs_running_in_notes
+            if _pending(db, row_id(row)) < row.runs_running_in_notes
         ]
     for session_id in stale:
         write_notes(context, session_id)
@@ -124,10 +129,10 @@ def refresh_finished_runs(context) -> None:
 def _pending(db: Session, session_id: int) -> int:
     """What the session's notes show as not over yet: runs still running and predictions not scored."""
     running = db.exec(
-        select(func.count(LabRun.id)).where(LabRun.session_id == session_id, LabRun.status == RunStatus.RUNNING)
+        select(func.count(col(LabRun.id))).where(LabRun.session_id == session_id, LabRun.status == RunStatus.RUNNING)
     ).one()
     waiting = db.exec(
-        select(func.count(Prediction.id)).where(Prediction.session_id == session_id, Prediction.scored_at == None)  # noqa: E711
+        select(func.count(col(Prediction.id))).where(Prediction.session_id == session_id, Prediction.scored_at == None)  # noqa: E711
     ).one()
     return running + waiting
 
@@ -142,7 +147,7 @@ def last_activity(db: Session, session: StudySession) -> datetime:
     return latest
 
 
-def had_activity(context, session: StudySession) -> bool:
+def had_activity(context: StudyContext, session: StudySession) -> bool:
     """Whether anything was learned, answered or run during the session."""
     with context.store.read() as db:
         return any(

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dltui.notes.progress import Progress, bar, learner_progress
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 HEATMAP_WEEKS = 12
 SHADES = " ░▒▓█"
 
 
-def render_tracker(context, progress: Progress) -> str:
+def render_tracker(context: StudyContext, progress: Progress) -> str:
     title = {t.id: t.title for t in context.curriculum.topics.values()}
     lines = [
         "# Deep-learning study tracker",
@@ -73,7 +77,7 @@ def heatmap_lines(per_day: dict[str, int], today: date | None = None, weeks: int
     return rows
 
 
-def write_tracker(context, progress: Progress | None = None) -> Path:
+def write_tracker(context: StudyContext, progress: Progress | None = None) -> Path:
     path = context.settings.progress_dir / "dl-study-tracker.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_tracker(context, progress or learner_progress(context)), encoding="utf-8")

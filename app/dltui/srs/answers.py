@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 from fsrs import Rating, Scheduler, State
 from sqlalchemy import func
@@ -19,6 +20,12 @@ from dltui.srs.days import as_utc
 from dltui.srs.scheduler import apply_card, card_from_row, restore_row, review, scheduler_for, snapshot_row
 from dltui.store import utcnow
 from dltui.store.models import CardState, ReviewLog
+from dltui.store.types import row_id
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
+
+T = TypeVar("T")
 
 LEECH_LAPSES = 8  # Anki's default leech threshold
 MODES = ("review", "quiz")
@@ -48,7 +55,7 @@ def propose_rating(correct: bool | None) -> Rating | None:
 
 
 def record_answer(
-    context,
+    context: StudyContext,
     card_id: int,
     rating: Rating | int,
     *,
@@ -82,7 +89,7 @@ def record_answer(
             row.leech = True
             row.suspended = True
         log = ReviewLog(
-            card_id=row.id,
+            card_id=row_id(row),
             rating=int(rating),
             reviewed_at=now,
             duration_ms=duration_ms,
@@ -101,8 +108,8 @@ def record_answer(
             else None
         )
         return Answer(
-            log_id=log.id,
-            card_id=row.id,
+            log_id=row_id(log),
+            card_id=row_id(row),
             rating=rating,
             due=card.due,
             interval=card.due - now,
@@ -112,7 +119,7 @@ def record_answer(
         )
 
 
-def undo_answer(context, log_id: int) -> int:
+def undo_answer(context: StudyContext, log_id: int) -> int:
     """Put the card back as it was before this answer and delete the log; returns the card id."""
     with context.store.session() as session:
         log = session.get(ReviewLog, log_id)
@@ -121,31 +128,31 @@ def undo_answer(context, log_id: int) -> int:
         latest = session.exec(select(func.max(ReviewLog.id)).where(ReviewLog.card_id == log.card_id)).one()
         if latest != log.id:
             raise AnswerError("the card has been answered again since; undo the later answer first")
-        row = session.get(CardState, log.card_id)
+        row = session.get_one(CardState, log.card_id)
         restore_row(row, log.state_before)
         session.delete(log)
-        return row.id
+        return row_id(row)
 
 
-def bury_card(context, card_id: int, until: datetime) -> datetime | None:
+def bury_card(context: StudyContext, card_id: int, until: datetime) -> datetime | None:
     """Hide a card until ``until`` (the next study day); returns the previous value for undo."""
     return _set(context, card_id, "buried_until", until)
 
 
-def unbury_card(context, card_id: int, previous: datetime | None) -> None:
+def unbury_card(context: StudyContext, card_id: int, previous: datetime | None) -> None:
     _set(context, card_id, "buried_until", previous)
 
 
-def suspend_card(context, card_id: int, suspended: bool = True) -> bool:
+def suspend_card(context: StudyContext, card_id: int, suspended: bool = True) -> bool:
     """Take a card out of (or back into) every queue; returns the previous value for undo."""
     return _set(context, card_id, "suspended", suspended)
 
 
-def _set(context, card_id: int, name: str, value):
+def _set(context: StudyContext, card_id: int, name: str, value: T) -> T:
     with context.store.session() as session:
         row = session.get(CardState, card_id)
         if row is None:
             raise AnswerError(f"no card with id {card_id}")
-        previous = getattr(row, name)
+        previous: T = getattr(row, name)
         setattr(row, name, value)
         return previous

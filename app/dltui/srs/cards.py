@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dltui.curriculum import Card, CardKind, Curriculum
 from dltui.store.models import CardState
+from dltui.store.types import row_id
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 ORIGINS = ("tutor", "gap")  # who may add cards besides the curriculum
 
@@ -55,7 +60,7 @@ class CardError(ValueError):
     """A card cannot be added as asked; the message says why."""
 
 
-def add_card(context, topic_id: str, front: str, back: str, source: str = "", origin: str = "tutor") -> int:
+def add_card(context: StudyContext, topic_id: str, front: str, back: str, source: str = "", origin: str = "tutor") -> int:
     """Add a recall card to the review queue and return its id (the same id if it already exists).
 
     The tutor calls this when a learner should remember something from the chat. Adding the
@@ -73,11 +78,11 @@ def add_card(context, topic_id: str, front: str, back: str, source: str = "", or
     with context.store.session() as session:
         existing = session.exec(select(CardState).where(CardState.card_key == card_key)).first()
         if existing is not None:
-            return existing.id
+            return row_id(existing)
         row = CardState(card_key=card_key, topic_id=topic_id, origin=origin, front=front, back=back, source=source)
         session.add(row)
         session.flush()
-        return row.id
+        return row_id(row)
 
 
 @dataclass(frozen=True)
@@ -89,16 +94,16 @@ class SuspendedCard:
     lapses: int
 
 
-def suspended_cards(context) -> list[SuspendedCard]:
+def suspended_cards(context: StudyContext) -> list[SuspendedCard]:
     """Cards out of the queue by choice or as leeches (retired cards are not listed)."""
     with context.store.read() as session:
         rows = session.exec(
             select(CardState).where(CardState.suspended == True, CardState.retired == False)  # noqa: E712
-            .order_by(CardState.topic_id, CardState.id)
+            .order_by(col(CardState.topic_id), col(CardState.id))
         ).all()
     result = []
     for row in rows:
         content = card_content(row, context.curriculum)
         front = content.front if content else row.card_key
-        result.append(SuspendedCard(row.id, row.topic_id, front, row.leech, row.lapses))
+        result.append(SuspendedCard(row_id(row), row.topic_id, front, row.leech, row.lapses))
     return result

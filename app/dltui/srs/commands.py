@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
+    from dltui.srs.optimize import Fit
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review = subparsers.add_parser(
         "review",
         help="today's reviews in a small full-screen app (stats, optimize)",
@@ -28,7 +33,7 @@ def register(subparsers) -> None:
     quiz.set_defaults(handler=quiz_command)
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace) -> StudyContext:
     from dltui.context import StudyContext
     from dltui.srs import sync_cards
 
@@ -37,7 +42,7 @@ def _open(args: argparse.Namespace):
     return context
 
 
-def _run_app(context, quiz_topic: str | None = None) -> None:
+def _run_app(context: StudyContext, quiz_topic: str | None = None) -> None:
     """The review screen alone, as one study session (notes are written when it closes)."""
     from dltui.notes.sessions import begin_session, close_session
     from dltui.srs.summary import session_summary
@@ -72,12 +77,11 @@ def quiz_command(args: argparse.Namespace) -> int:
     context = _open(args)
     try:
         try:
-            Quiz(context, args.topic)  # check the topic before the screen opens
+            quiz = Quiz(context, args.topic)  # check the topic before the screen opens
         except QuizError as err:
             print(f"dltui quiz: {err}", file=sys.stderr)
             return 2
-        topic = context.curriculum.topics.get(args.topic) or context.curriculum.find_topic(args.topic)
-        _run_app(context, quiz_topic=topic.id)
+        _run_app(context, quiz_topic=quiz.topic.id)
     finally:
         context.close()
     return 0
@@ -174,7 +178,7 @@ def optimize_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def parameters_table(fit) -> str:
+def parameters_table(fit: Fit) -> str:
     lines = ["  #      old       new"]
     for index, (old, new) in enumerate(zip(fit.old, fit.new)):
         mark = "" if abs(old - new) < 5e-5 else "  *"

@@ -13,9 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dltui.store import utcnow
+
+if TYPE_CHECKING:
+    from dltui.settings import Settings
 
 
 def local_zone() -> tzinfo:
@@ -55,7 +59,7 @@ class StudyClock:
     now_source: Callable[[], datetime] = utcnow
 
     @classmethod
-    def for_settings(cls, settings, now: Callable[[], datetime] | None = None, zone: tzinfo | None = None) -> "StudyClock":
+    def for_settings(cls, settings: Settings, now: Callable[[], datetime] | None = None, zone: tzinfo | None = None) -> "StudyClock":
         return cls(
             day_starts_at_hour=settings.day_starts_at_hour,
             zone=zone or local_zone(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from fsrs import Rating, Scheduler
 
@@ -16,6 +17,10 @@ from dltui.srs.cards import CardContent, card_content
 from dltui.srs.days import StudyClock
 from dltui.srs.scheduler import NEW, card_from_row, preview_intervals, retrievability, scheduler_for
 from dltui.store.models import CardState
+from dltui.store.types import row_id
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 
 @dataclass(frozen=True)
@@ -35,14 +40,14 @@ class QueuedCard:
         return self.state == NEW
 
 
-def queued_card(context, row: CardState, scheduler: Scheduler, now: datetime) -> QueuedCard | None:
+def queued_card(context: StudyContext, row: CardState, scheduler: Scheduler, now: datetime) -> QueuedCard | None:
     """What the review screen needs to show a row; None when its curriculum card is gone."""
     content = card_content(row, context.curriculum)
     if content is None:
         return None  # deleted from the files but not yet retired by a sync
     topic = context.curriculum.topics.get(row.topic_id)
     return QueuedCard(
-        card_id=row.id,
+        card_id=row_id(row),
         card_key=row.card_key,
         topic_id=row.topic_id,
         topic_title=topic.title if topic else row.topic_id,
@@ -57,7 +62,7 @@ class StudyDeck:
 
     mode = "review"
 
-    def __init__(self, context, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
+    def __init__(self, context: StudyContext, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
         self.context = context
         self.clock = clock or StudyClock.for_settings(context.settings)
         self.scheduler = scheduler or scheduler_for(context)

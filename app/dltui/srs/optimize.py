@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fsrs import Card, Rating, ReviewLog, Scheduler
 from sqlmodel import select
@@ -24,6 +25,9 @@ from dltui.install import OPTIMIZER_HINT
 from dltui.srs.scheduler import apply_card, save_parameters
 from dltui.store.models import CardState
 from dltui.store.models import ReviewLog as ReviewLogRow
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 MIN_USABLE_REVIEWS = 512  # below this the fsrs optimizer returns its defaults unchanged
 MAX_REVIEWS_PER_CARD = 64  # the optimizer reads at most the first 64 reviews of a card
@@ -48,7 +52,7 @@ class Fit:
         return (self.loss_old - self.loss_new) / self.loss_old if self.loss_old else 0.0
 
 
-def review_logs(context) -> list[ReviewLog]:
+def review_logs(context: StudyContext) -> list[ReviewLog]:
     """Every answer ever recorded, as fsrs review logs (quiz answers are real reviews too)."""
     with context.store.read() as session:
         rows = session.exec(
@@ -124,7 +128,7 @@ def evaluate(logs: list[ReviewLog], old: list[float], new: list[float]) -> Fit:
     return Fit(old=list(old), new=list(new), loss_old=log_loss(logs, old), loss_new=log_loss(logs, new))
 
 
-def adopt(context, fit: Fit, logs: list[ReviewLog], fuzzing: bool = True) -> int:
+def adopt(context: StudyContext, fit: Fit, logs: list[ReviewLog], fuzzing: bool = True) -> int:
     """Save the new parameters and replay every reviewed card's history with them."""
     scheduler = Scheduler(
         parameters=fit.new, desired_retention=context.settings.desired_retention, enable_fuzzing=fuzzing

@@ -10,6 +10,8 @@ is recorded as an assessment of the topic (assessor "quiz"), which feeds topic m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fsrs import Rating, Scheduler
 from sqlmodel import select
@@ -19,6 +21,10 @@ from dltui.srs.days import StudyClock
 from dltui.srs.deck import QueuedCard, StudyDeck, queued_card
 from dltui.srs.scheduler import NEW, retrievability
 from dltui.store.models import Assessment, AssessmentLevel, CardState
+from dltui.store.types import row_id
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 QUIZ_SIZE = 10
 MIN_ANSWERS_FOR_ASSESSMENT = 3  # fewer says too little to judge a topic by
@@ -45,7 +51,7 @@ class Quiz(StudyDeck):
 
     def __init__(
         self,
-        context,
+        context: StudyContext,
         topic_id: str,
         size: int = QUIZ_SIZE,
         clock: StudyClock | None = None,
@@ -77,12 +83,12 @@ class Quiz(StudyDeck):
             ).all()
         positions = {card.id: index for index, card in enumerate(self.topic.cards)}
 
-        def order(row: CardState) -> tuple:
+        def order(row: CardState) -> tuple[int, float, int]:
             if row.state == NEW:
-                return (1, positions.get(row.card_key, len(positions)), row.id)
-            return (0, retrievability(self.scheduler, row, now) or 0.0, row.id)
+                return (1, positions.get(row.card_key, len(positions)), row_id(row))
+            return (0, retrievability(self.scheduler, row, now) or 0.0, row_id(row))
 
-        return [row.id for row in sorted(rows, key=order)][:size]
+        return [row_id(row) for row in sorted(rows, key=order)][:size]
 
     @property
     def position(self) -> int:
@@ -109,12 +115,20 @@ class Quiz(StudyDeck):
                     return card
         return None
 
-    def answer(self, card_id: int, rating: Rating | int, **kwargs) -> Answer:
+    def answer(
+        self,
+        card_id: int,
+        rating: Rating | int,
+        *,
+        duration_ms: int | None = None,
+        answer_given: str | None = None,
+        auto_graded: bool | None = None,
+    ) -> Answer:
         if self.finished is not None:
             raise AnswerError("this quiz is over; start a new one")
         if card_id not in self.card_ids or card_id in self._answers:
             raise AnswerError("that card is not waiting in this quiz")
-        result = super().answer(card_id, rating, **kwargs)
+        result = super().answer(card_id, rating, duration_ms=duration_ms, answer_given=answer_given, auto_graded=auto_graded)
         self._answers[card_id] = result.log_id
         self._ratings[result.log_id] = result.rating
         return result
@@ -127,11 +141,11 @@ class Quiz(StudyDeck):
         self._ratings.pop(log_id, None)
         return card_id
 
-    def bury(self, card_id: int):
+    def bury(self, card_id: int) -> datetime | None:
         self._buried.add(card_id)
         return super().bury(card_id)
 
-    def unbury(self, card_id: int, previous) -> None:
+    def unbury(self, card_id: int, previous: datetime | None) -> None:
         self._buried.discard(card_id)
         super().unbury(card_id, previous)
 

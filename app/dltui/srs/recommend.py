@@ -22,14 +22,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
-from dltui.curriculum import Topic
+from dltui.curriculum import Curriculum, Topic
 from dltui.srs.mastery import Mastery, MasteryState, topic_mastery
 from dltui.srs.queue import weakness_reasons
 from dltui.store.models import Assessment, CardState, Conversation, GapSeverity, KnowledgeGap, ReviewLog
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 GAP_WEIGHT = {GapSeverity.HIGH: 0.30, GapSeverity.MEDIUM: 0.15, GapSeverity.LOW: 0.05}
 IN_THE_MIDDLE = 1.0
@@ -41,12 +45,12 @@ def short_title(topic: Topic) -> str:
     return topic.title.split(" (")[0].split(", ")[0]
 
 
-def waiting_on(curriculum, mastery: dict[str, Mastery]) -> dict[str, list[str]]:
+def waiting_on(curriculum: Curriculum, mastery: dict[str, Mastery]) -> dict[str, list[str]]:
     """For every topic, why it is not ready yet (an empty list: ready). See the module docstring."""
     topics = curriculum.topics
     reasons: dict[str, list[str]] = {}
 
-    def visit(topic_id: str, path: frozenset) -> list[str]:
+    def visit(topic_id: str, path: frozenset[str]) -> list[str]:
         if topic_id in reasons:
             return reasons[topic_id]
         found: list[str] = []
@@ -69,19 +73,19 @@ def waiting_on(curriculum, mastery: dict[str, Mastery]) -> dict[str, list[str]]:
     return reasons
 
 
-def prerequisite_weaknesses(curriculum, topic: Topic, mastery: dict[str, Mastery]) -> list[str]:
+def prerequisite_weaknesses(curriculum: Curriculum, topic: Topic, mastery: dict[str, Mastery]) -> list[str]:
     """Why the topic's prerequisites are not yet in place (empty when they are)."""
     return waiting_on(curriculum, mastery).get(topic.id, [])
 
 
-def in_the_middle_of(context, mastery: dict[str, Mastery]) -> str | None:
+def in_the_middle_of(context: StudyContext, mastery: dict[str, Mastery]) -> str | None:
     """The unfinished topic the learner touched last (answers, assessments, gaps, chat), if any."""
     latest: dict[str, datetime] = {}
     with context.store.read() as session:
         queries = [
             select(CardState.topic_id, func.max(ReviewLog.reviewed_at))
             .select_from(ReviewLog)
-            .join(CardState, ReviewLog.card_id == CardState.id)
+            .join(CardState, col(ReviewLog.card_id) == col(CardState.id))
             .group_by(CardState.topic_id),
             select(Assessment.topic_id, func.max(Assessment.created_at)).group_by(Assessment.topic_id),
             select(KnowledgeGap.topic_id, func.max(KnowledgeGap.created_at)).group_by(KnowledgeGap.topic_id),
@@ -91,7 +95,7 @@ def in_the_middle_of(context, mastery: dict[str, Mastery]) -> str | None:
         ]
         for query in queries:
             for topic_id, moment in session.exec(query):
-                if moment is not None and (topic_id not in latest or moment > latest[topic_id]):
+                if topic_id is not None and moment is not None and (topic_id not in latest or moment > latest[topic_id]):
                     latest[topic_id] = moment
     unfinished = [t for t in latest if t in mastery and _unfinished(mastery[t])]
     return max(unfinished, key=lambda t: latest[t]) if unfinished else None
@@ -110,7 +114,7 @@ class Suggestion:
 
 
 def study_next(
-    context, limit: int = 3, mastery: dict[str, Mastery] | None = None, now: datetime | None = None
+    context: StudyContext, limit: int = 3, mastery: dict[str, Mastery] | None = None, now: datetime | None = None
 ) -> list[Suggestion]:
     """The best topics to study next, best first, each with a reason in the learner's words."""
     curriculum = context.curriculum
@@ -131,7 +135,7 @@ def study_next(
         if t.id in mastery and mastery[t.id].state is not MasteryState.MASTERED and not waiting.get(t.id)
     ]
     base = {t.id: _domain_weight(curriculum, t) * (1 - mastery[t.id].fraction) for t in ready}
-    heaviest = {}
+    heaviest: dict[str, str] = {}  # domain -> topic id
     for topic in ready:  # per domain, the ready topic with the most weight left to learn
         if topic.domain not in heaviest or base[topic.id] > base[heaviest[topic.domain]]:
             heaviest[topic.domain] = topic.id
@@ -143,7 +147,7 @@ def study_next(
         if topic.id == current:
             score += IN_THE_MIDDLE
             reasons.append(f"you are in the middle of it ({known.percent}% so far)")
-        elif topic.id in needed_by_current and weakness_reasons(topic.title, known):
+        elif current is not None and topic.id in needed_by_current and weakness_reasons(topic.title, known):
             score += NEEDED_BY_CURRENT
             reasons.append(f"{short_title(topics[current])}, which you are in the middle of, builds on it")
         if topic.id in gaps:
@@ -164,14 +168,14 @@ def study_next(
     return suggestions[:limit]
 
 
-def _prerequisite_reason(topic: Topic, topics, mastery: dict[str, Mastery]) -> str:
+def _prerequisite_reason(topic: Topic, topics: dict[str, Topic], mastery: dict[str, Mastery]) -> str:
     known = [p for p in topic.prerequisites if p in topics and p in mastery]
     if not known:
         return "it needs no prerequisites"
     return "its prerequisites are learned (" + ", ".join(f"{short_title(topics[p])} {mastery[p].percent}%" for p in known) + ")"
 
 
-def _prerequisites_of(curriculum, topic_id: str) -> set[str]:
+def _prerequisites_of(curriculum: Curriculum, topic_id: str) -> set[str]:
     found: set[str] = set()
     stack = list(curriculum.topics[topic_id].prerequisites)
     while stack:
@@ -182,7 +186,7 @@ def _prerequisites_of(curriculum, topic_id: str) -> set[str]:
     return found
 
 
-def _domain_weight(curriculum, topic: Topic) -> float:
+def _domain_weight(curriculum: Curriculum, topic: Topic) -> float:
     domain = curriculum.domains.get(topic.domain)
     return domain.weight if domain else 0.1
 

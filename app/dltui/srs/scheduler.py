@@ -12,12 +12,16 @@ import random
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import FUZZ_RANGES
 
 from dltui.store.models import CardState
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
+    from dltui.settings import Settings
 
 NEW = 0  # CardState.state of a card never reviewed
 PARAMETERS_FILE = "fsrs-parameters.json"
@@ -30,11 +34,11 @@ SCHEDULE_FIELDS = (
 _DATETIME_FIELDS = {"due", "last_review", "buried_until", "introduced_at"}
 
 
-def parameters_path(settings) -> Path:
+def parameters_path(settings: Settings) -> Path:
     return settings.data_dir / PARAMETERS_FILE
 
 
-def saved_parameters(settings) -> list[float] | None:
+def saved_parameters(settings: Settings) -> list[float] | None:
     """Parameters fitted by `dltui review optimize`, or None for the fsrs defaults."""
     path = parameters_path(settings)
     if not path.exists():
@@ -48,7 +52,7 @@ def saved_parameters(settings) -> list[float] | None:
     return parameters
 
 
-def save_parameters(settings, parameters: list[float], previous: list[float], log_loss: dict[str, float]) -> Path:
+def save_parameters(settings: Settings, parameters: list[float], previous: list[float], log_loss: dict[str, float]) -> Path:
     path = parameters_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"parameters": list(parameters), "previous": list(previous), "log_loss": log_loss}
@@ -58,7 +62,7 @@ def save_parameters(settings, parameters: list[float], previous: list[float], lo
     return path
 
 
-def scheduler_for(context, fuzzing: bool = True) -> Scheduler:
+def scheduler_for(context: StudyContext, fuzzing: bool = True) -> Scheduler:
     """The learner's scheduler: desired retention from settings, fitted parameters if any."""
     settings = context.settings
     kwargs: dict[str, Any] = {"desired_retention": settings.desired_retention, "enable_fuzzing": fuzzing}

@@ -8,15 +8,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from dltui.srs.days import StudyClock
 from dltui.srs.mastery import topic_mastery
 from dltui.srs.scheduler import NEW
 from dltui.srs.today import retention_label, today_counts
 from dltui.store.models import CardState, ReviewLog
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 26 * 7
@@ -39,7 +43,7 @@ class ReviewStats:
     retention_text: str = ""  # srs.today.retention_label
 
 
-def review_stats(context, clock: StudyClock | None = None) -> ReviewStats:
+def review_stats(context: StudyContext, clock: StudyClock | None = None) -> ReviewStats:
     clock = clock or StudyClock.for_settings(context.settings)
     now = clock.now()
     day = clock.day(now)
@@ -57,16 +61,18 @@ def review_stats(context, clock: StudyClock | None = None) -> ReviewStats:
                 CardState.state != NEW,
                 CardState.retired == False,  # noqa: E712
                 CardState.suspended == False,  # noqa: E712
-                CardState.due < horizon,
+                col(CardState.due) < horizon,
             )
         ).all()
         for due in due_rows:
+            if due is None:
+                continue  # not scheduled (the query asks for due < horizon, so never)
             forecast[max(0, (clock.date_of(due) - day.date).days)] += 1
         counts = session.exec(
             select(
-                func.count(CardState.id),
-                func.count(CardState.id).filter(CardState.state == NEW),
-                func.count(CardState.id).filter(CardState.suspended == True),  # noqa: E712
+                func.count(col(CardState.id)),
+                func.count(col(CardState.id)).filter(col(CardState.state) == NEW),
+                func.count(col(CardState.id)).filter(col(CardState.suspended) == True),  # noqa: E712
             ).where(CardState.retired == False)  # noqa: E712
         ).one()
     numbers = today_counts(context, clock)  # done/due today and retention: one definition (srs.today)
@@ -93,7 +99,7 @@ def review_stats(context, clock: StudyClock | None = None) -> ReviewStats:
     )
 
 
-def _answers_per_day(session, clock: StudyClock, today: date, days: int) -> dict[date, int]:
+def _answers_per_day(session: Session, clock: StudyClock, today: date, days: int) -> dict[date, int]:
     since = clock.start_of(today - timedelta(days=days - 1))
     moments = session.exec(select(ReviewLog.reviewed_at).where(ReviewLog.reviewed_at >= since)).all()
     return dict(Counter(clock.date_of(moment) for moment in moments))

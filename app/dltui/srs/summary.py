@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from fsrs import Rating
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dltui.srs.days import StudyClock
 from dltui.srs.scheduler import NEW
 from dltui.srs.today import today_counts
 from dltui.store.models import CardState, ReviewLog
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 
 @dataclass(frozen=True)
@@ -36,13 +40,13 @@ class SessionSummary:
         ]
 
 
-def session_summary(context, log_ids: list[int], clock: StudyClock | None = None) -> SessionSummary:
+def session_summary(context: StudyContext, log_ids: list[int], clock: StudyClock | None = None) -> SessionSummary:
     """Sum up the answers ``log_ids`` (those still recorded; undone ones are gone)."""
     clock = clock or StudyClock.for_settings(context.settings)
     day = clock.day()
     tomorrow_ends = day.end + timedelta(days=1)
     with context.store.read() as session:
-        given = session.exec(select(ReviewLog.rating).where(ReviewLog.id.in_(log_ids))).all() if log_ids else []
+        given = session.exec(select(ReviewLog.rating).where(col(ReviewLog.id).in_(log_ids))).all() if log_ids else []
         today = session.exec(
             select(ReviewLog.rating).where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end)
         ).all()
@@ -51,7 +55,7 @@ def session_summary(context, log_ids: list[int], clock: StudyClock | None = None
                 CardState.state != NEW,
                 CardState.retired == False,  # noqa: E712
                 CardState.suspended == False,  # noqa: E712
-                CardState.due < tomorrow_ends,
+                col(CardState.due) < tomorrow_ends,
             )
         ).all()
     ratings = {rating: sum(1 for r in given if r == int(rating)) for rating in Rating}

@@ -8,10 +8,14 @@ review history stays; a retired card that comes back is active again with its ol
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
 from dltui.store.models import CardState
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class SyncReport:
         return bool(self.added or self.retired or self.restored)
 
 
-def sync_cards(context) -> SyncReport:
+def sync_cards(context: StudyContext) -> SyncReport:
     """Bring the database's curriculum cards in line with ``context.curriculum``."""
     wanted = {card.id: card.topic_id for card in context.curriculum.all_cards()}
     added = retired = restored = 0
@@ -37,9 +41,9 @@ def sync_cards(context) -> SyncReport:
         to_retire = [row_id for key, (row_id, was_retired) in known.items() if key not in wanted and not was_retired]
         to_restore = [row_id for key, (row_id, was_retired) in known.items() if key in wanted and was_retired]
         for row_id in to_retire:
-            session.get(CardState, row_id).retired = True
+            session.get_one(CardState, row_id).retired = True
         for row_id in to_restore:
-            session.get(CardState, row_id).retired = False
+            session.get_one(CardState, row_id).retired = False
         retired, restored = len(to_retire), len(to_restore)
         for key, topic_id in wanted.items():
             if key not in known:

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from fsrs import Rating, State
 from sqlalchemy import func, or_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dltui.srs.days import StudyClock
 from dltui.store.models import CardState, ReviewLog
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 RETENTION_DAYS = 30
 
@@ -49,7 +53,7 @@ class Today:
         return self.learning + self.reviews + self.new
 
 
-def today_counts(context, clock: StudyClock | None = None) -> Today:
+def today_counts(context: StudyContext, clock: StudyClock | None = None) -> Today:
     """Today's numbers for this database, as of the clock's now."""
     from dltui.srs.queue import ReviewQueue  # the queue decides which new cards are allowed today
 
@@ -61,18 +65,18 @@ def today_counts(context, clock: StudyClock | None = None) -> Today:
     state_before = func.json_extract(ReviewLog.state_before, "$.state")
     with context.store.read() as session:
         done = session.exec(
-            select(func.count(ReviewLog.id)).where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end)
+            select(func.count(col(ReviewLog.id))).where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end)
         ).one()
         due_by_state = dict(
             session.exec(
-                select(CardState.state, func.count(CardState.id))
+                select(CardState.state, func.count(col(CardState.id)))
                 .where(
                     CardState.retired == False,  # noqa: E712
                     CardState.suspended == False,  # noqa: E712
-                    CardState.due < day.end,
-                    or_(CardState.buried_until == None, CardState.buried_until <= now),  # noqa: E711
+                    col(CardState.due) < day.end,
+                    or_(col(CardState.buried_until) == None, col(CardState.buried_until) <= now),  # noqa: E711
                 )
-                .group_by(CardState.state)
+                .group_by(col(CardState.state))
             ).all()
         )
         ratings = session.exec(
@@ -80,7 +84,7 @@ def today_counts(context, clock: StudyClock | None = None) -> Today:
                 ReviewLog.reviewed_at >= since, ReviewLog.mode == "review", state_before == int(State.Review)
             )
         ).all()
-        answers_30d = session.exec(select(func.count(ReviewLog.id)).where(ReviewLog.reviewed_at >= since)).one()
+        answers_30d = session.exec(select(func.count(col(ReviewLog.id))).where(ReviewLog.reviewed_at >= since)).one()
     learning = due_by_state.get(int(State.Learning), 0) + due_by_state.get(int(State.Relearning), 0)
     allowance = max(0, context.settings.reviews_per_day - queue.reviews_done)
     recalled = sum(1 for rating in ratings if rating != int(Rating.Again))

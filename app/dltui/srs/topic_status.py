@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dltui.srs.mastery import Mastery, topic_mastery
 from dltui.srs.recommend import waiting_on
 from dltui.store.models import CardState
 from dltui.store.types import utcnow
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class TopicStatus:
         return not self.waiting_on
 
 
-def topic_statuses(context, now: datetime | None = None, mastery: dict[str, Mastery] | None = None) -> dict[str, TopicStatus]:
+def topic_statuses(context: StudyContext, now: datetime | None = None, mastery: dict[str, Mastery] | None = None) -> dict[str, TopicStatus]:
     now = now or utcnow()
     mastery = mastery or topic_mastery(context, now=now)
     with context.store.read() as session:
@@ -34,7 +38,7 @@ def topic_statuses(context, now: datetime | None = None, mastery: dict[str, Mast
                 select(CardState.topic_id, func.count())
                 .where(
                     CardState.state != 0,
-                    CardState.due <= now,
+                    col(CardState.due) <= now,
                     CardState.retired == False,  # noqa: E712
                     CardState.suspended == False,  # noqa: E712
                 )

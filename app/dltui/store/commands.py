@@ -6,7 +6,7 @@ import argparse
 import sys
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     backup = subparsers.add_parser("backup", help="copy the database into backups/ now (dltui also does it daily)")
     backup.add_argument("--list", action="store_true", help="list the backups instead, oldest first")
     backup.set_defaults(handler=backup_command)

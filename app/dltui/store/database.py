@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
 from dltui.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -71,7 +72,7 @@ def make_engine(path: Path) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see the "begin" hook).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -83,7 +84,7 @@ def make_engine(path: Path) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection):
+    def _on_begin(connection: Connection) -> None:
         # A read (Store.read) begins deferred: in WAL mode it never waits for a writer, and it
         # takes no lock another process would wait for.
         connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
@@ -140,7 +141,8 @@ class Store:
 
     def schema_version(self) -> int:
         with sqlite3.connect(self.path) as connection:
-            return connection.execute("PRAGMA user_version").fetchone()[0]
+            version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+            return version
 
     def close(self) -> None:
         self.engine.dispose()
@@ -230,7 +232,7 @@ def inspect(path: Path, target: int) -> int:
     except sqlite3.Error as err:
         raise DatabaseError(f"{path} cannot be opened ({err}); check the file, or pass --db") from None
     try:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        version: int = connection.execute("PRAGMA user_version").fetchone()[0]
         if version > target:
             raise DatabaseError(
                 f"{path} has schema version {version}, newer than this dltui understands ({target}); upgrade dltui"

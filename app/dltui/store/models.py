@@ -16,11 +16,11 @@ from sqlmodel import Field, SQLModel
 from dltui.store.types import JSONText, UTCDateTime, utcnow
 
 
-def _when(**kwargs) -> Any:
+def _when(**kwargs: Any) -> Any:
     return Field(sa_type=UTCDateTime, **kwargs)
 
 
-def _json(**kwargs) -> Any:
+def _json(**kwargs: Any) -> Any:
     return Field(sa_type=JSONText, **kwargs)
 
 
@@ -97,7 +97,7 @@ class ReviewLog(SQLModel, table=True):
     mode: str = "review"  # review | quiz
     answer_given: Optional[str] = None
     auto_graded: Optional[bool] = None
-    state_before: dict = _json(default_factory=dict)  # the card row before, to undo exactly
+    state_before: dict[str, Any] = _json(default_factory=dict)  # the card row before, to undo exactly
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
 
 
@@ -140,7 +140,7 @@ class Message(SQLModel, table=True):
     role: str  # user | assistant | tool | notice
     content: str = ""
     status: str = "complete"  # complete | partial (stopped or failed mid-stream) | error
-    meta: dict = _json(default_factory=dict)  # tool calls, model, token usage
+    meta: dict[str, Any] = _json(default_factory=dict)  # tool calls, model, token usage
     created_at: datetime = _when(default_factory=utcnow)
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
 
@@ -148,7 +148,7 @@ class Message(SQLModel, table=True):
 class LabRun(SQLModel, table=True):
     id: str = Field(primary_key=True)  # also the run folder name
     lab_id: str = Field(index=True)
-    params: dict = _json(default_factory=dict)
+    params: dict[str, Any] = _json(default_factory=dict)
     status: RunStatus = RunStatus.RUNNING
     pid: Optional[int] = None
     run_dir: str = ""
@@ -156,7 +156,7 @@ class LabRun(SQLModel, table=True):
     group_id: Optional[str] = None  # runs launched together (a sweep)
     started_at: datetime = _when(default_factory=utcnow)
     ended_at: Optional[datetime] = _when(default=None)
-    final_metrics: dict = _json(default_factory=dict)
+    final_metrics: dict[str, Any] = _json(default_factory=dict)
     passed: Optional[bool] = None  # reached the lab's target (or the grader passed)
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from dltui.context import StudyContext
 from dltui.store.models import Message
@@ -23,6 +24,12 @@ from dltui.tutor.history import api_messages
 from dltui.tutor.prompt import system_blocks
 from dltui.tutor.reply import Reply, TextSink, ToolSink
 from dltui.tutor.tools import TOOL_DEFINITIONS, ToolBox
+
+if TYPE_CHECKING:  # the SDK is imported when a tutor is made: the UI starts without it
+    from anthropic.types import MessageDeltaUsage, MessageParam, RawMessageStreamEvent, TextBlockParam, Usage
+
+# A content block or message as JSON, in the Messages API's shape (the SDK's TypedDicts describe it).
+ApiJson = dict[str, Any]
 
 MAX_TOOL_ROUNDS = 6
 RETRY_DELAYS = (2.0, 5.0, 10.0)  # seconds before each retry of a 429 / 529 / 5xx
@@ -44,13 +51,13 @@ class ServerSilent(Exception):
 class StreamedMessage:
     """The assistant message as assembled from the raw events."""
 
-    content: list[dict] = field(default_factory=list)  # blocks as the API takes them back
+    content: list[ApiJson] = field(default_factory=list)  # blocks as the API takes them back
     bad_inputs: dict[str, str] = field(default_factory=dict)  # tool_use id -> why its input was unusable
-    usage: dict = field(default_factory=dict)
+    usage: dict[str, int] = field(default_factory=dict)
     stopped: bool = False  # message_stop seen
 
     @property
-    def tool_uses(self) -> list[dict]:
+    def tool_uses(self) -> list[ApiJson]:
         return [block for block in self.content if block["type"] == "tool_use"]
 
 
@@ -63,7 +70,7 @@ class ClaudeTutor:
         toolbox: ToolBox,
         api_key: str,
         retry_delays: Sequence[float] = RETRY_DELAYS,
-        sleep: Callable[[float], object] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ):
         from anthropic import AsyncAnthropic
 
@@ -83,7 +90,7 @@ class ClaudeTutor:
 
     async def respond(self, history: list[Message], topic_id: str | None, on_text: TextSink, on_tool: ToolSink) -> Reply:
         reply = Reply()
-        messages: list[dict] = api_messages(history)
+        messages: list[ApiJson] = api_messages(history)
         if not messages:
             return reply.failed("There is nothing to answer yet: type a question first.")
         system = system_blocks(self.context, topic_id)
@@ -97,14 +104,14 @@ class ClaudeTutor:
         for _round in range(MAX_TOOL_ROUNDS):
             if reply.text and not reply.text.endswith("\n"):
                 emit("\n\n")
-            final, error = await self._stream_once(system, messages, emit, reply)
-            if error is not None:
-                return reply.failed(error, partial=bool(reply.text.strip()))
+            final = await self._stream_once(system, messages, emit, reply)
+            if isinstance(final, str):  # what went wrong, in the learner's words
+                return reply.failed(final, partial=bool(reply.text.strip()))
             reply.usage = _add_usage(reply.usage, final.usage)
             if not final.tool_uses:
                 return reply.done()
             messages.append({"role": "assistant", "content": final.content})
-            results = []
+            results: list[ApiJson] = []
             for use in final.tool_uses:
                 outcome = self.toolbox.run(use["name"], use["input"], bad_input=final.bad_inputs.get(use["id"]))
                 reply.tool_lines.append(outcome.line)
@@ -115,8 +122,10 @@ class ClaudeTutor:
             messages.append({"role": "user", "content": results})
         return reply.failed(f"Stopped after {MAX_TOOL_ROUNDS} rounds of tool calls; ask again to continue.", partial=True)
 
-    async def _stream_once(self, system, messages, emit, reply: Reply) -> tuple[StreamedMessage | None, str | None]:
-        """One model call, retried while nothing has been streamed; returns (message, error text)."""
+    async def _stream_once(
+        self, system: list[ApiJson], messages: list[ApiJson], emit: TextSink, reply: Reply
+    ) -> StreamedMessage | str:
+        """One model call, retried while nothing has been streamed; returns the message or the error text."""
         import anthropic
 
         stalls = 0
@@ -130,10 +139,10 @@ class ClaudeTutor:
                 emit(text)
 
             try:
-                return await self._read_stream(system, messages, shown), None
+                return await self._read_stream(system, messages, shown)
             except ServerSilent as err:
                 if streamed[0] or stalls >= STALL_RETRIES:
-                    return None, explain_error(err, streamed[0])
+                    return explain_error(err, streamed[0])
                 stalls += 1
                 reply.retries += 1
                 continue
@@ -141,14 +150,14 @@ class ClaudeTutor:
                 # ValueError: a line of the stream that is not JSON or not UTF-8 (the SDK raises
                 # JSONDecodeError / UnicodeDecodeError from inside the iteration).
                 if not _retryable(err) or streamed[0] or attempt >= len(self.retry_delays):
-                    return None, explain_error(err, streamed[0])
+                    return explain_error(err, streamed[0])
                 reply.retries += 1
                 await self.sleep(_retry_after(err, self.retry_delays[attempt]))
                 attempt += 1
             except anthropic.APIError as err:
-                return None, explain_error(err, streamed[0])
+                return explain_error(err, streamed[0])
 
-    async def _read_stream(self, system, messages, shown: Callable[[str], None]) -> StreamedMessage:
+    async def _read_stream(self, system: list[ApiJson], messages: list[ApiJson], shown: TextSink) -> StreamedMessage:
         message = StreamedMessage()
         assembler = _Assembler(message, shown)
         try:
@@ -156,8 +165,9 @@ class ClaudeTutor:
                 stream = await self.client.messages.create(
                     model=self.context.settings.model,
                     max_tokens=self.context.settings.max_tokens,
-                    system=system,
-                    messages=messages,
+                    # JSON made here, in history and in prompt, in the shapes the SDK's TypedDicts describe
+                    system=cast("list[TextBlockParam]", system),
+                    messages=cast("list[MessageParam]", messages),
                     tools=TOOL_DEFINITIONS,
                     stream=True,
                 )
@@ -180,20 +190,19 @@ class _Assembler:
     def __init__(self, message: StreamedMessage, shown: Callable[[str], None]):
         self.message = message
         self.shown = shown
-        self.blocks: dict[int, dict] = {}
+        self.blocks: dict[int, ApiJson] = {}
         self.buffers: dict[int, list[str]] = {}  # tool_use block index -> input JSON fragments
 
-    def take(self, event) -> None:
-        kind = event.type
-        if kind == "message_start":
+    def take(self, event: RawMessageStreamEvent) -> None:
+        if event.type == "message_start":
             self.message.usage = _usage_dict(event.message.usage)
-        elif kind == "content_block_start":
+        elif event.type == "content_block_start":
             block = event.content_block.model_dump(exclude_none=True)
             if block["type"] == "tool_use":
                 block["input"] = {}
                 self.buffers[event.index] = []
             self.blocks[event.index] = block
-        elif kind == "content_block_delta":
+        elif event.type == "content_block_delta":
             delta = event.delta
             if delta.type == "text_delta" and event.index in self.blocks:
                 text = terminal_safe(delta.text)
@@ -201,18 +210,18 @@ class _Assembler:
                 self.shown(text)
             elif delta.type == "input_json_delta" and event.index in self.buffers:
                 self.buffers[event.index].append(delta.partial_json)
-        elif kind == "content_block_stop" and event.index in self.buffers:
+        elif event.type == "content_block_stop" and event.index in self.buffers:
             _take_tool_input(self.blocks[event.index], "".join(self.buffers.pop(event.index)), self.message)
-        elif kind == "message_delta":
+        elif event.type == "message_delta":
             self.message.usage.update({k: v for k, v in _usage_dict(event.usage).items() if v})
-        elif kind == "message_stop":
+        elif event.type == "message_stop":
             self.message.stopped = True
 
 
-def _take_tool_input(block: dict, text: str, message: StreamedMessage) -> None:
+def _take_tool_input(block: ApiJson, text: str, message: StreamedMessage) -> None:
     """Parse a tool call's input strictly (no NaN / Infinity); an unusable one is noted, not raised."""
 
-    def refuse(constant: str):
+    def refuse(constant: str) -> NoReturn:
         raise ValueError(f"{constant} is not a number JSON allows")
 
     try:
@@ -239,7 +248,8 @@ def _retryable(err: Exception) -> bool:
 def _error_type(err: Exception) -> str | None:
     body = getattr(err, "body", None)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return body["error"].get("type")
+        kind = body["error"].get("type")
+        return kind if isinstance(kind, str) else None
     return None
 
 
@@ -306,12 +316,12 @@ def _retry_after(err: Exception, default: float) -> float:
 USAGE_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
 
 
-def _usage_dict(usage) -> dict:
+def _usage_dict(usage: Usage | MessageDeltaUsage) -> dict[str, int]:
     values = {key: getattr(usage, key, None) for key in USAGE_KEYS}
     return {key: value for key, value in values.items() if isinstance(value, int)}
 
 
-def _add_usage(total: dict, usage: dict) -> dict:
+def _add_usage(total: dict[str, int], usage: dict[str, int]) -> dict[str, int]:
     for key, value in usage.items():
         total[key] = total.get(key, 0) + value
     return total

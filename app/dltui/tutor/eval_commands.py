@@ -6,7 +6,7 @@ import argparse
 import sys
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("tutor", help="measure the tutor")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     evaluate = actions.add_parser(

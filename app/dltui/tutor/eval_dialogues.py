@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dltui.curriculum import Curriculum
 
@@ -84,7 +85,7 @@ def load_dialogues(path: Path, curriculum: Curriculum) -> list[Dialogue]:
     return dialogues
 
 
-def _dialogue(entry: dict, label: str, problems: list[str]) -> Dialogue | None:
+def _dialogue(entry: dict[str, Any], label: str, problems: list[str]) -> Dialogue | None:
     def text(name: str) -> str:
         value = entry.get(name)
         if not isinstance(value, str) or not value.strip():
@@ -136,7 +137,7 @@ def _reference(entry: object, label: str, problems: list[str]) -> Reference | No
     if not isinstance(entry, dict) or not isinstance(entry.get("reply"), str):
         problems.append(f"{label}: needs a reply")
         return None
-    labels = {}
+    labels: dict[str, bool | None] = {}
     for name in ("names_mistake", "actionable", "holds_position"):
         value = entry.get(name)
         if value is None and name == "holds_position":
@@ -146,4 +147,6 @@ def _reference(entry: object, label: str, problems: list[str]) -> Reference | No
         else:
             problems.append(f"{label}: {name} must be true or false")
             return None
-    return Reference(reply=entry["reply"], **labels)
+    names_mistake, actionable = labels["names_mistake"], labels["actionable"]
+    assert names_mistake is not None and actionable is not None  # only holds_position may be left out
+    return Reference(reply=entry["reply"], names_mistake=names_mistake, actionable=actionable, holds_position=labels["holds_position"])

@@ -44,7 +44,7 @@ class JudgeScore:
     reason: str = ""
     error: str | None = None  # the judge's reply could not be used
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"scores": self.scores, "reason": self.reason, "error": self.error}
 
 
@@ -139,7 +139,7 @@ class Agreement:
         total = sum(self.compared.values())
         return sum(self.matches.values()) / total if total else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "replies": self.replies,
             "unusable": self.unusable,

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dltui.context import StudyContext
 from dltui.curriculum import Curriculum
@@ -59,7 +59,7 @@ class DialogueResult:
             values.update({name: self.judge.scores.get(name) for name, _ in JUDGED})
         return values
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "id": self.dialogue.id, "topic": self.dialogue.topic, "domain": self.domain, "kind": self.dialogue.kind,
             "reply": self.reply, "checks": self.checks.passed, "details": self.checks.details,
@@ -118,7 +118,7 @@ class EvalReport:
                       + (f" ({self.agreement.unusable} verdicts unusable)" if self.agreement.unusable else "")]
         return "\n".join(lines)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         dimensions = {}
         for name, label in self.dimensions():
             passed, counted = self.rate(name)
@@ -153,6 +153,7 @@ async def run_eval(
     report = EvalReport(tutor=tutor, judge=judge, curriculum=curriculum)
     grader = None
     if judge:
+        assert key is not None  # checked above: the judge is Claude
         model = env.get("DLTUI_MODEL") or DEFAULT_MODEL
         grader = ClaudeJudge(key, model=model, base_url=env.get("ANTHROPIC_BASE_URL"))
     for dialogue in dialogues:
@@ -171,7 +172,9 @@ async def run_eval(
     return report
 
 
-async def _run_one(dialogue: Dialogue, curriculum: Curriculum, tutor: str, env: dict, retry_delays) -> DialogueResult:
+async def _run_one(
+    dialogue: Dialogue, curriculum: Curriculum, tutor: str, env: dict[str, str], retry_delays: tuple[float, ...] | None
+) -> DialogueResult:
     from dltui.tutor.chat import Chat
 
     topic = curriculum.topics[dialogue.topic]
@@ -186,7 +189,7 @@ async def _run_one(dialogue: Dialogue, curriculum: Curriculum, tutor: str, env: 
             for turn in dialogue.turns:
                 reply = await chat.send(turn, _ignore, _ignore)
             with context.store.read() as session:
-                assessed = [a.topic_id for a in session.exec(select(Assessment).order_by(Assessment.id))]
+                assessed = [a.topic_id for a in session.exec(select(Assessment).order_by(col(Assessment.id)))]
         finally:
             context.close()
     text = reply.text if reply else ""
@@ -196,7 +199,7 @@ async def _run_one(dialogue: Dialogue, curriculum: Curriculum, tutor: str, env: 
     )
 
 
-def _ignore(_piece) -> None:
+def _ignore(_piece: object) -> None:
     """The eval reads the finished reply; streamed pieces and tool lines are not shown."""
 
 

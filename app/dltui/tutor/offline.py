@@ -27,7 +27,7 @@ from dltui.store.models import Message
 from dltui.tutor.claims import check_claim, claim_about
 from dltui.tutor.matching import STOPWORDS, content_words, covered_points, looks_like_question
 from dltui.tutor.passages import PassageIndex, best_for, paragraphs, topic_passages
-from dltui.tutor.reply import Reply, TextSink, ToolSink
+from dltui.tutor.reply import LearnerTurn, Reply, TextSink, ToolSink, TutorState
 from dltui.tutor.run_talk import LOOK_AT_RUN, answer_about_run, look_at_run
 from dltui.tutor.tools import ToolBox
 
@@ -73,7 +73,7 @@ class OfflineTutor:
 class _Turn:
     """One answer from the offline tutor: reads the state, writes text, moves the state on."""
 
-    def __init__(self, tutor: OfflineTutor, reply: Reply, state: dict, on_text: TextSink, on_tool: ToolSink):
+    def __init__(self, tutor: OfflineTutor, reply: Reply, state: TutorState, on_text: TextSink, on_tool: ToolSink):
         self.tutor = tutor
         self.context = tutor.context
         self.toolbox = tutor.toolbox
@@ -82,7 +82,7 @@ class _Turn:
         self.on_text = on_text
         self.on_tool = on_tool
         self.parts: list[str] = []
-        self.kind: dict = {"turn": "command"}
+        self.kind: LearnerTurn = {"turn": "command"}
 
     def say(self, text: str) -> None:
         self.parts.append(text)
@@ -90,7 +90,7 @@ class _Turn:
     def typed(self, turn: str, check: int | None = None) -> None:
         self.kind = {"turn": turn} if check is None else {"turn": turn, "check": check}
 
-    def learner_turn(self) -> dict:
+    def learner_turn(self) -> LearnerTurn:
         if self.state.get("topic") and "topic" not in self.kind:
             self.kind["topic"] = self.state["topic"]
         return self.kind
@@ -102,7 +102,7 @@ class _Turn:
             self.on_text(piece)
             await asyncio.sleep(0)
 
-    def tool(self, name: str, **arguments) -> None:
+    def tool(self, name: str, **arguments: object) -> None:
         outcome = self.toolbox.run(name, arguments)
         self.reply.tool_lines.append(outcome.line)
         self.on_tool(outcome)
@@ -206,14 +206,15 @@ class _Turn:
         if stage == "check" and topic is not None:
             self.say("Back to the question:")
             return self.ask_current(topic)
-        if stage == "opener" and topic is not None:
-            return self.say(f"Back to my question: {_opener(topic).prompt}")
+        if stage == "opener" and topic is not None and (opener := _opener(topic)) is not None:
+            return self.say(f"Back to my question: {opener.prompt}")
         if passages and passages[0].topic is not topic:
             self.say(f"To study it properly, type **topic {passages[0].topic.title}**.")
 
     def after_opener(self, topic: Topic, answer: str, asked_hint: bool = False) -> None:
         """Fit the explanation to what the learner knew; "hint" here means "I don't know"."""
         opener = _opener(topic)
+        assert opener is not None  # the stage is "opener" only for a topic that has one (start_topic)
         self.typed("hint_request" if asked_hint else "answer", check=0)
         covered = covered_points(answer, opener.key_points)
         known = [p for p, hit in zip(opener.key_points, covered) if hit]
@@ -276,17 +277,17 @@ class _Turn:
 
     def next_hint(self, question: SocraticQuestion) -> str:
         """The curriculum's hint, then for each key point not yet said: its first words, then all of it."""
-        steps = [None] + [(i, whole) for i in range(len(question.key_points)) for whole in (False, True)]
+        steps: list[tuple[int, bool] | None] = [None] + [(i, whole) for i in range(len(question.key_points)) for whole in (False, True)]
         said = set(self.state.get("covered", []))
         step = self.state.get("hint_step", 0)
-        while step < len(steps) and steps[step] is not None and steps[step][0] in said:
+        while step < len(steps) and (upcoming := steps[step]) is not None and upcoming[0] in said:
             step += 1
         self.state["hint_step"] = step + 1
         if step >= len(steps):
             return "That is every hint I have for this one: try it in your own words, or type **skip**."
-        if steps[step] is None:
+        if (chosen := steps[step]) is None:
             return f"Hint: {question.hint}"
-        index, whole = steps[step]
+        index, whole = chosen
         point = question.key_points[index]
         if whole:
             return f"Hint: one thing a good answer says is “{point}”. What else belongs in it?"
@@ -375,10 +376,10 @@ def _first_words(point: str) -> str:
     return " ".join(cut).rstrip(",;.")
 
 
-def _last_state(history: list[Message]) -> dict:
+def _last_state(history: list[Message]) -> TutorState:
     for message in reversed(history):
-        if message.role == "assistant" and isinstance(message.meta.get("offline"), dict):
-            return message.meta["offline"]
+        if message.role == "assistant" and isinstance(state := message.meta.get("offline"), dict):
+            return state
     return {}
 
 

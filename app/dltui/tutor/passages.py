@@ -32,7 +32,9 @@ class Passage:
 
 def paragraphs(markdown: str) -> list[str]:
     """Blank-line separated paragraphs; a fenced code block stays with its paragraph."""
-    result, current, fenced = [], [], False
+    result: list[str] = []
+    current: list[str] = []
+    fenced = False
     for line in markdown.strip().splitlines():
         if line.strip().startswith("```"):
             fenced = not fenced

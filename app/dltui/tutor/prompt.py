@@ -6,6 +6,7 @@ screen shows them, last notes, last lab run)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -36,7 +37,7 @@ def curriculum_index(context: StudyContext) -> str:
     return "\n".join(lines)
 
 
-def system_blocks(context: StudyContext, topic_id: str | None, now: datetime | None = None) -> list[dict]:
+def system_blocks(context: StudyContext, topic_id: str | None, now: datetime | None = None) -> list[dict[str, Any]]:
     """System prompt blocks; the first is identical across turns and marked for prompt caching."""
     stable = f"{tutor_rules()}\n\n{curriculum_index(context)}"
     return [

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from dltui.tutor.matching import covered_points, looks_like_question
 
 if TYPE_CHECKING:  # the offline tutor's turn, passed in (it imports this module)
+    from dltui.labs.run_record import RunRecord
     from dltui.tutor.offline import _Turn
 
 # What Labs' `t` sends, and what a learner may type: "run ID" or "let's look at my run ID".
@@ -116,11 +117,11 @@ def _newest(turn: "_Turn", run_id: str) -> str:
     return f"(It is still running: {_progress(record)}; now {record.diagnosis.evidence}.)"
 
 
-def _progress(record) -> str:
+def _progress(record: RunRecord) -> str:
     return record.progress or record.status
 
 
-def _params(params: dict) -> str:
+def _params(params: dict[str, object]) -> str:
     shown = [f"{k}={v}" for k, v in sorted(params.items())][:6]
     return ", ".join(shown) if shown else "default settings"
 

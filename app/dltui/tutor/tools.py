@@ -10,20 +10,25 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dltui.context import StudyContext
+from dltui.curriculum import Topic
 from dltui.store.models import Assessment, AssessmentLevel, GapSeverity, KnowledgeGap, TopicProgress
-from dltui.store.types import utcnow
+from dltui.store.types import row_id, utcnow
 from dltui.terminal_text import terminal_safe
+
+if TYPE_CHECKING:  # the SDK's own type for a tool definition; importing it at run time costs the UI's start
+    from anthropic.types import ToolParam
 
 MAX_TEXT = 2000  # longest free text a tool accepts (evidence, card text)
 MAX_RUN_TEXT = 6000  # a run record for the model: curves and output, bounded (about 1.5k tokens)
 
 _TOPIC = {"type": "string", "description": "curriculum topic id, e.g. 'backpropagation'"}
 
-TOOL_DEFINITIONS: list[dict] = [
+TOOL_DEFINITIONS: list[ToolParam] = [
     {
         "name": "record_assessment",
         "description": "Record how well the learner understands a topic, from what they just showed.",
@@ -120,7 +125,7 @@ class ToolOutcome:
     content: str  # what the model reads
     is_error: bool
     line: str  # the short line the learner sees in the chat
-    made: dict = field(default_factory=dict)  # records it wrote ({"assessment": id}, ...), so a retry can undo them
+    made: dict[str, int] = field(default_factory=dict)  # records it wrote ({"assessment": id}, ...), so a retry can undo them
 
 
 class ToolInputError(ValueError):
@@ -153,7 +158,7 @@ class ToolBox:
         return replace(outcome, line=terminal_safe(outcome.line))
 
     def _run(self, name: str, arguments: object, bad_input: str | None) -> ToolOutcome:
-        handler = getattr(self, f"_tool_{name}", None)
+        handler: Callable[..., ToolOutcome] | None = getattr(self, f"_tool_{name}", None)
         if handler is None or name not in {t["name"] for t in TOOL_DEFINITIONS}:
             return ToolOutcome(f"unknown tool {name!r}", True, f"⚠ unknown tool {name}")
         if bad_input is not None:
@@ -171,18 +176,18 @@ class ToolBox:
 
     # --- tools -------------------------------------------------------------------------------
 
-    def _tool_record_assessment(self, topic_id, level, confidence, evidence) -> ToolOutcome:
+    def _tool_record_assessment(self, topic_id: object, level: object, confidence: object, evidence: object) -> ToolOutcome:
         topic = self._topic(topic_id)
         try:
-            level = AssessmentLevel(level)
+            known_level = AssessmentLevel(level)
         except ValueError:
             raise ToolInputError("level must be strong, partial or needs_work") from None
-        confidence = _fraction(confidence, "confidence")
+        fraction = _fraction(confidence, "confidence")
         with self.context.store.session() as session:
             assessment = Assessment(
                 topic_id=topic.id,
-                level=level,
-                confidence=confidence,
+                level=known_level,
+                confidence=fraction,
                 evidence=_text(evidence, "evidence"),
                 assessor=self.assessor,
                 conversation_id=self.conversation_id,
@@ -191,32 +196,32 @@ class ToolBox:
             session.add(assessment)
             _touch_progress(session, topic.id)
             session.flush()
-            made = {"assessment": assessment.id}
+            made = {"assessment": row_id(assessment)}
         self.last_topic = topic.id
-        label = level.value.replace("_", " ")
-        return ToolOutcome(f"recorded: {topic.id} {level.value}", False, f"✎ assessed {topic.title}: {label}", made)
+        label = known_level.value.replace("_", " ")
+        return ToolOutcome(f"recorded: {topic.id} {known_level.value}", False, f"✎ assessed {topic.title}: {label}", made)
 
-    def _tool_log_gap(self, topic_id, description, severity) -> ToolOutcome:
+    def _tool_log_gap(self, topic_id: object, description: object, severity: object) -> ToolOutcome:
         topic = self._topic(topic_id)
         try:
-            severity = GapSeverity(str(severity).lower())
+            known_severity = GapSeverity(str(severity).lower())
         except ValueError:
             raise ToolInputError("severity must be high, medium or low") from None
         with self.context.store.session() as session:
             gap = KnowledgeGap(
                 topic_id=topic.id,
                 description=_text(description, "description"),
-                severity=severity,
+                severity=known_severity,
                 session_id=self.context.session_id,
             )
             session.add(gap)
             session.flush()
-            gap_id = gap.id
+            gap_id = row_id(gap)
         self.last_topic = topic.id
-        line = f"⚑ gap in {topic.title} ({severity.value}): {gap.description}"
+        line = f"⚑ gap in {topic.title} ({known_severity.value}): {gap.description}"
         return ToolOutcome(f"gap {gap_id} logged", False, line, {"gap": gap_id})
 
-    def _tool_resolve_gap(self, gap_id, resolution) -> ToolOutcome:
+    def _tool_resolve_gap(self, gap_id: object, resolution: object) -> ToolOutcome:
         if isinstance(gap_id, bool) or not isinstance(gap_id, int):
             raise ToolInputError("gap_id must be an integer")
         if not 0 < gap_id < 2**63:  # beyond SQLite's integers: no such row, and no OverflowError
@@ -233,7 +238,7 @@ class ToolBox:
             session.add(gap)
         return ToolOutcome(f"gap {gap_id} resolved", False, f"✓ gap resolved: {gap.description}", {"resolved_gap": gap_id})
 
-    def _tool_add_review_card(self, topic_id, front, back, source) -> ToolOutcome:
+    def _tool_add_review_card(self, topic_id: object, front: object, back: object, source: object) -> ToolOutcome:
         from dltui.srs.cards import CardError, add_card
 
         topic = self._topic(topic_id)
@@ -243,24 +248,24 @@ class ToolBox:
             raise ToolInputError(str(err)) from None
         return ToolOutcome(f"card {card_id} added to the review queue", False, f"+ review card for {topic.title}: {front}")
 
-    def _tool_read_progress(self, topic_id=None) -> ToolOutcome:
+    def _tool_read_progress(self, topic_id: object = None) -> ToolOutcome:
         from dltui.srs.mastery import topic_mastery
 
-        topic_id = self._topic(topic_id).id if topic_id else None
-        topics = [topic_id] if topic_id else None
+        chosen = self._topic(topic_id).id if topic_id else None
+        topics = [chosen] if chosen else None
         mastery = topic_mastery(self.context, topics=topics)
         with self.context.store.read() as session:
             query = select(KnowledgeGap).where(KnowledgeGap.resolved_at == None)  # noqa: E711
-            if topic_id:
-                query = query.where(KnowledgeGap.topic_id == topic_id)
+            if chosen:
+                query = query.where(KnowledgeGap.topic_id == chosen)
             gaps = [
                 {"id": g.id, "topic_id": g.topic_id, "severity": g.severity.value, "description": g.description}
                 for g in session.exec(query)
             ]
-        started = {k: v for k, v in mastery.items() if topic_id or v.state.value != "not_started"}
+        started = {k: v for k, v in mastery.items() if chosen or v.state.value != "not_started"}
         report = {
             "mastery": {k: {"percent": v.percent, "state": v.state.value} for k, v in started.items()},
-            "not_started": sum(v.state.value == "not_started" for v in mastery.values()) if not topic_id else None,
+            "not_started": sum(v.state.value == "not_started" for v in mastery.values()) if not chosen else None,
             "open_gaps": gaps,
             "cards_due_today": _due_today(self.context),
         }
@@ -274,7 +279,7 @@ class ToolBox:
         first = suggestions[0].topic.title if suggestions else "nothing left"
         return ToolOutcome(json.dumps(report), False, f"· suggested next: {first}")
 
-    def _tool_read_lab_run(self, run_id) -> ToolOutcome:
+    def _tool_read_lab_run(self, run_id: object) -> ToolOutcome:
         from dltui.labs.run_record import read_run_record
 
         record = read_run_record(self.context, _run_id(run_id))
@@ -282,7 +287,7 @@ class ToolBox:
             raise ToolInputError(f"no run with id {run_id!r}; ask the learner which run, or read_progress")
         return ToolOutcome(record.to_text(MAX_RUN_TEXT), False, f"· read run {record.run_id} ({record.lab_id})")
 
-    def _tool_compare_runs(self, run_ids) -> ToolOutcome:
+    def _tool_compare_runs(self, run_ids: object) -> ToolOutcome:
         from dltui.labs.records import get_run
         from dltui.labs.run_record import compare_runs_text
 
@@ -294,7 +299,7 @@ class ToolBox:
             raise ToolInputError(f"no run with id {', '.join(map(repr, missing))}")
         return ToolOutcome(compare_runs_text(self.context, ids, MAX_RUN_TEXT), False, f"· compared {len(ids)} runs")
 
-    def _tool_start_quiz(self, topic_id) -> ToolOutcome:
+    def _tool_start_quiz(self, topic_id: object) -> ToolOutcome:
         topic = self._topic(topic_id)
         if self.on_quiz is None:
             return ToolOutcome("quizzes cannot be opened here; ask the learner to run `dltui quiz`", True, "⚠ no quiz here")
@@ -303,7 +308,7 @@ class ToolBox:
 
     # --- argument checks ---------------------------------------------------------------------
 
-    def _topic(self, topic_id):
+    def _topic(self, topic_id: object) -> Topic:
         if not isinstance(topic_id, str):
             raise ToolInputError("topic_id must be a string")
         topic = self.context.curriculum.topic_by_id_or_code(topic_id)
@@ -314,7 +319,7 @@ class ToolBox:
         return topic
 
 
-def _close_topics(context: StudyContext, text: str, limit: int = 3) -> list:
+def _close_topics(context: StudyContext, text: str, limit: int = 3) -> list[Topic]:
     """Topics the model may have meant: similar ids, then titles sharing a word (at most ``limit``)."""
     import difflib
 
@@ -331,23 +336,25 @@ def _close_topics(context: StudyContext, text: str, limit: int = 3) -> list:
     return [topics[i] for i in dict.fromkeys(ids)][:limit]
 
 
-def _run_id(value) -> str:
+def _run_id(value: object) -> str:
     """A run id as the runner makes them (letters, digits, - and _): exact, never a pattern."""
     if not isinstance(value, str) or not value or len(value) > 100 or not all(c.isalnum() or c in "-_." for c in value):
         raise ToolInputError("run_id must be an exact run id, e.g. as read_progress or the chat context names it")
     return value
 
 
-def _known(arguments: dict, name: str) -> dict:
+def _known(arguments: dict[str, object], name: str) -> dict[str, object]:
     definition = next(t for t in TOOL_DEFINITIONS if t["name"] == name)
-    allowed = definition["input_schema"].get("properties", {})
+    allowed = definition["input_schema"].get("properties")
+    if not isinstance(allowed, dict):  # the SDK's type allows a schema without properties; ours all have them
+        allowed = {}
     unknown = set(arguments) - set(allowed)
     if unknown:
         raise TypeError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
     return arguments
 
 
-def _text(value, field: str) -> str:
+def _text(value: object, field: str) -> str:
     """Free text from the model, as it will be stored and later printed (escape sequences removed)."""
     if not isinstance(value, str) or not value.strip():
         raise ToolInputError(f"{field} must be non-empty text")
@@ -359,13 +366,13 @@ def _text(value, field: str) -> str:
     return value
 
 
-def _fraction(value, field: str) -> float:
+def _fraction(value: object, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ToolInputError(f"{field} must be a number from 0 to 1")
     return float(value)
 
 
-def _touch_progress(session, topic_id: str) -> None:
+def _touch_progress(session: Session, topic_id: str) -> None:
     now = utcnow()
     progress = session.get(TopicProgress, topic_id) or TopicProgress(topic_id=topic_id, started_at=now)
     progress.last_studied_at = now
