@@ -31,8 +31,9 @@ def row(name: str, value: str, unit: str, note: str) -> None:
     print(f"| {name} | {value} | {unit} | {note} |", flush=True)
 
 
-def fill(monitor, points: int, start: int = 0) -> None:
-    """Points as a classifier's run logs them: noisy falling loss, rising accuracy, every step."""
+def fill(monitor, points: int, length: int, start: int = 0) -> None:
+    """Points as a classifier's run of ``length`` steps logs them, every step: a loss falling over
+    the run with minibatch noise (+-10%), and accuracy rising with it."""
     from dltui.labs.series import MetricSeries
 
     chance = random.Random(start)
@@ -40,9 +41,8 @@ def fill(monitor, points: int, start: int = 0) -> None:
         monitor.series.setdefault(name, MetricSeries(name))
     series = monitor.series
     for step in range(start, start + points):
-        fraction = step / 1_000_000
-        loss = 2.3 * math.exp(-4 * fraction) + 0.05 + chance.random() * 0.2
-        epoch = step / 10_000
+        loss = (2.3 * math.exp(-4 * step / length) + 0.05) * (0.9 + chance.random() * 0.2)
+        epoch = step / (length / 20)
         series["train/loss"].add(step, epoch, loss)
         series["val/loss"].add(step, epoch, loss * 1.1)
         series["train/acc"].add(step, epoch, 1 - loss / 2.5)
@@ -88,12 +88,12 @@ async def measure(folder: Path) -> None:
         worst = 0.0
         for length in LENGTHS:
             monitor = RunMonitor(folder / f"run-{length}")
-            fill(monitor, length)
+            fill(monitor, length, length)
             plot.show([("mlp", monitor)])
             redraw(plot)  # the first draw of this run: not a live redraw
             times = []
             for index in range(REDRAWS):
-                fill(monitor, NEW_POINTS, start=length + index * NEW_POINTS)
+                fill(monitor, NEW_POINTS, length, start=length + index * NEW_POINTS)
                 times.append(redraw(plot))
                 if time.perf_counter() - started > BUDGET_S and len(times) >= 3:
                     break

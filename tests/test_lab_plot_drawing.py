@@ -151,8 +151,10 @@ def cells(strips) -> list[list[tuple[str, object]]]:
     return [[(char, segment.style) for segment in strip for char in segment.text] for strip in strips]
 
 
-@pytest.mark.parametrize("panels, log_scale, size", [("both", False, (92, 28)), ("loss", True, (60, 16)), ("acc", False, (120, 40))])
-async def test_plot_cells_look_exactly_as_plotexts_ansi_text_did(tmp_path: Path, panels, log_scale, size):
+@pytest.mark.parametrize("panels, log_scale, size, theme", [
+    ("both", False, (92, 28), "textual-dark"), ("loss", True, (60, 16), "textual-light"), ("acc", False, (120, 40), "nord"),
+])
+async def test_plot_cells_look_exactly_as_plotexts_ansi_text_did(tmp_path: Path, panels, log_scale, size, theme):
     """Same characters in the same colours as plotext's ANSI text read back by Rich: curves,
     axes, round ticks, titles and the prediction line."""
     chance = random.Random(5)
@@ -166,6 +168,7 @@ async def test_plot_cells_look_exactly_as_plotexts_ansi_text_did(tmp_path: Path,
         runs.append((f"run {index}", monitor))
     app = PlotApp()
     async with app.run_test(size=size) as pilot:
+        app.theme = theme
         await pilot.pause()
         plot = app.query_one(LossPlot)
         plot.view.panels, plot.view.log_scale = panels, log_scale

@@ -173,7 +173,7 @@ class LossPlot(Contained, PlotextPlot):
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         plt._set_sizes()
         plt._build_matrix()
-        return PlotCells(plt.monitor.matrix)
+        return PlotCells(plt.monitor.matrix, self.app.ansi_theme)
 
     def _draw(self, sub, series: MetricSeries, label: str, run_index: int, width: int, log: bool):
         xs, ys = plot_points(series, self.view.x_axis, self.view.smoothing, width, log_scale=log)

@@ -5,14 +5,20 @@ string back into styled text: two passes over every cell, most of a lab plot's r
 keeps the figure as matrices (a character, a foreground, a style and a background per cell);
 this Visual reads them and gives Textual one strip per row, a segment per run of cells that
 share their colours. Each colour combination is styled by rendering one sample cell through the
-very path the ANSI text took (plotext's codes, `Text.from_ansi`, Textual's Content) once per
-frame, so the plot looks exactly as it did.
+very path the ANSI text took (plotext's codes, `Text.from_ansi`, Textual's Content), once per
+combination and base style, so the plot looks exactly as it did.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
+
 from plotext._utility import ansi_end, colors_to_ansi  # plotext's own cell-to-ANSI codes
 from rich.segment import Segment
+from rich.style import Style as RichStyle
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
 from textual.content import Content
 from textual.strip import Strip
@@ -23,8 +29,9 @@ from textual.visual import RenderOptions, Visual
 class PlotCells(Visual):
     """A built plotext matrix (``figure.monitor.matrix``) as a Textual Visual."""
 
-    def __init__(self, matrix) -> None:
+    def __init__(self, matrix, ansi_theme: TerminalTheme) -> None:
         self.matrix = matrix
+        self.ansi_theme = ansi_theme  # the app's: how Content maps plotext's ANSI colours to RGB
 
     def get_optimal_width(self, rules, container_width: int) -> int:
         return self.matrix.cols
@@ -34,26 +41,32 @@ class PlotCells(Visual):
 
     def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
         matrix = self.matrix
-        styles: dict[tuple, Style] = {}
         strips = []
         for line, row in enumerate(reversed(range(matrix.rows))):  # plotext's row 0 is the bottom one
-            markers = matrix.marker[row]
-            keys = list(zip(matrix.fullground[row], matrix.style[row], matrix.background[row]))
+            cells = zip(zip(matrix.fullground[row], matrix.style[row], matrix.background[row]), matrix.marker[row])
             segments, start = [], 0
-            for col in range(1, matrix.cols + 1):
-                if col == matrix.cols or keys[col] != keys[start]:
-                    key = keys[start]
-                    cell_style = styles.get(key) or styles.setdefault(key, _cell_style(key, style, options))
-                    # The offset lets Textual map a mouse selection back to the text, as Content does.
-                    segments.append(Segment("".join(markers[start:col]), cell_style.rich_style_with_offset(start, line)))
-                    start = col
+            for key, run in groupby(cells, key=itemgetter(0)):
+                text = "".join(marker for _, marker in run)
+                segments.append(Segment(text, _placed_style(_cell_style(key, style, self.ansi_theme), start, line)))
+                start += len(text)
             strip = Strip(segments, matrix.cols)
             strips.append(strip.crop(0, width) if matrix.cols > width else strip)
         return strips if height is None else strips[:height]
 
 
-def _cell_style(key: tuple, base: Style, options: RenderOptions) -> Style:
-    """The style of a cell with plotext's (foreground, style, background), as the ANSI path gave it."""
+@lru_cache(maxsize=8192)  # most runs stay where they were between frames: axes, ticks, blanks
+def _placed_style(style: Style, x: int, y: int) -> RichStyle:
+    """The Rich style of a run of cells starting at (x, y): with the offset Content gives it, by
+    which Textual maps a mouse selection back to the text."""
+    return style.rich_style_with_offset(x, y)
+
+
+@lru_cache(maxsize=256)
+def _cell_style(key: tuple, base: Style, ansi_theme: TerminalTheme) -> Style:
+    """The style of a cell with plotext's (foreground, style, background), as the ANSI path gave it.
+
+    ``ansi_theme`` is only part of the cache key: Content reads it from the active app.
+    """
     sample = Content.from_rich_text(Text.from_ansi(colors_to_ansi(*key) + "x" + ansi_end))
-    [(_, text_style)] = sample.render(base, end="", parse_style=options.get_style)
+    [(_, text_style)] = sample.render(base, end="")
     return base + text_style
