@@ -174,14 +174,14 @@ class Blocks:
         x = np.asarray(xs[start:end], dtype=float)
         y = np.asarray(ys[start:end], dtype=float)
         finite = np.isfinite(x) & np.isfinite(y)
-        first = self.taken // self.size  # the block the first new point goes into
-        ids = (np.arange(start, end) - 1) // self.size - first
-        blocks = int(ids[-1]) + 1
-        new = np.stack([
-            np.bincount(ids, np.where(finite, x, 0.0), blocks),
-            np.bincount(ids, np.where(finite, y, 0.0), blocks),
-            np.bincount(ids, finite, blocks),
-        ])
+        first, filled = divmod(self.taken, self.size)  # the block the first new point goes into
+        # Laid out from that block's start (zeros before and after) and summed a block a row.
+        rows = -(-(filled + len(x)) // self.size)
+        laid = np.zeros((3, rows * self.size))
+        laid[0, filled : filled + len(x)] = np.where(finite, x, 0.0)
+        laid[1, filled : filled + len(x)] = np.where(finite, y, 0.0)
+        laid[2, filled : filled + len(x)] = finite
+        new = laid.reshape(3, rows, self.size).sum(axis=2)
         partial = self.sums.shape[1] - first  # 1 when the last block kept was not full
         self.sums[:, first:] += new[:, :partial]
         self.sums = np.concatenate([self.sums, new[:, partial:]], axis=1)
