@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 NAN = float("nan")
-# Most blocks a series keeps (their size doubles instead); half of it is the most points drawn.
+# Most blocks of sums a series keeps for its plot (their size doubles instead): what a redraw
+# groups into the plot's points, whatever the number of points.
 MAX_BLOCKS = 2048
 BIAS_FADES = 40.0  # weight**seen is below e**-40 (1e-17, under a double's precision) past this
 
@@ -138,11 +139,9 @@ class Blocks:
     """
 
     def __init__(self) -> None:
-        import numpy as np
-
         self.size = 1
         self.taken = 0  # inner points summed so far: indices 1 .. taken
-        self.sums = np.zeros((3, 0))  # rows: x sums, y sums, finite pairs
+        self.sums = None  # rows: x sums, y sums, finite pairs (NumPy, once there are inner points)
 
     def points(self, xs: Sequence[float], ys: Sequence[float], n: int, width: int) -> tuple[list[float], list[float]]:
         """`downsample` of the first ``n`` points, taking in the ones that arrived since the last call."""
@@ -169,6 +168,8 @@ class Blocks:
         start = 1 + self.taken
         if end <= start:
             return
+        if self.sums is None:
+            self.sums = np.zeros((3, 0))
         while -(-(end - 1) // self.size) > MAX_BLOCKS:
             self._merge_pairs()
         x = np.asarray(xs[start:end], dtype=float)
