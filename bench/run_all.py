@@ -36,6 +36,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "chat: per-delta cost, last / first fifth": ("<=", 1.5),
     "review TUI: answer to next card on screen": ("<=", 30.0),
     "topics: switch, event loop held up": ("<=", 50.0),
+    "plot: redraw 92x28, 4 series, worst run length": ("<=", 10.0),
 }
 COMPARE = {"<=": operator.le, ">=": operator.ge}
 

@@ -2,8 +2,12 @@
 
 Plotting cost grows with the number of points, and a terminal plot is only as wide as its
 columns, so series are downsampled to the plot width before they are drawn. A redraw must not
-walk 100k points in Python several times a second: smoothing is cached and extended only by new
-points, and downsampling sums slices (done in C) instead of looping over every point.
+walk a million points several times a second: smoothing is cached and extended only by the
+points that arrived since (in NumPy: a smoothing change at 1M points redoes it all), and the
+downsampling keeps sums per block of points (`Blocks`), so a redraw adds the new points to their
+blocks and groups a few thousand blocks into the plot's means.
+
+NumPy is imported where it is used: the TUI starts without it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 NAN = float("nan")
+# Most blocks of sums a series keeps for its plot (their size doubles instead): what a redraw
+# groups into the plot's points, whatever the number of points.
+MAX_BLOCKS = 2048
+BIAS_FADES = 40.0  # weight**seen is below e**-40 (1e-17, under a double's precision) past this
 
 
 def as_number(value: object) -> float | None:
@@ -41,6 +49,7 @@ class MetricSeries:
     epochs: array = field(default_factory=lambda: array("d"))  # NaN where the lab gave no epoch
     values: array = field(default_factory=lambda: array("d"))
     _smooth_cache: tuple | None = field(default=None, repr=False, compare=False)
+    _blocks: tuple | None = field(default=None, repr=False, compare=False)  # ((x axis, weight), Blocks)
 
     def add(self, step: float, epoch: float | None, value: float) -> None:
         self.steps.append(step)
@@ -60,27 +69,24 @@ class MetricSeries:
         if cache is None or cache[0] != weight:
             cache = self._smooth_cache = (weight, array("d"), [0.0, 0])
         _, done, state = cache
-        if weight <= 0:
-            done.extend(self.values[len(done) :])
+        new = self.values[len(done) :]
+        if not new:
             return done
-        weight = min(weight, 0.999)
-        last, count = state
-        for value in self.values[len(done) :]:
-            if not math.isfinite(value):
-                done.append(value)
-                continue
-            count += 1
-            last = last * weight + (1 - weight) * value
-            done.append(last / (1 - weight**count))
-        state[0], state[1] = last, count
+        if weight <= 0:
+            done.extend(new)
+            return done
+        out, state[0], state[1] = _ema(new, min(weight, 0.999), state[0], state[1])
+        done.frombytes(out.tobytes())
         return done
 
-    def points(self, x_axis: str = "step", smoothing: float = 0.0) -> tuple[list[float], list[float]]:
-        """x and y lists (copies); against "epoch" the points without an epoch are left out."""
-        ys = self.smoothed(smoothing)
+    def downsampled(self, x_axis: str, weight: float, width: int) -> tuple[list[float], list[float]]:
+        """`downsample` of the smoothed values against steps or epochs, from blocks kept between calls."""
         xs = self.epochs if x_axis == "epoch" else self.steps
-        pairs = [(x, y) for x, y in zip(xs, ys) if not (x_axis == "epoch" and math.isnan(x))]
-        return [p[0] for p in pairs], [p[1] for p in pairs]
+        ys = self.smoothed(weight)
+        key = (x_axis, weight)
+        if self._blocks is None or self._blocks[0] != key:
+            self._blocks = (key, Blocks())
+        return self._blocks[1].points(xs, ys, min(len(xs), len(ys)), width)
 
 
 def smooth(values: Sequence[float], weight: float) -> list[float]:
@@ -89,75 +95,133 @@ def smooth(values: Sequence[float], weight: float) -> list[float]:
     ``weight`` 0 leaves the curve as it is, 0.99 flattens it a lot. Bias correction keeps the
     first points from being dragged toward zero. Non-finite values pass through untouched.
     """
-    if weight <= 0 or not values:
+    if weight <= 0 or not len(values):
         return list(values)
-    weight = min(weight, 0.999)
-    out: list[float] = []
-    last, count = 0.0, 0
-    for value in values:
-        if not math.isfinite(value):
-            out.append(value)
-            continue
-        count += 1
-        last = last * weight + (1 - weight) * value
-        out.append(last / (1 - weight**count))
-    return out
+    return _ema(values, min(weight, 0.999), 0.0, 0)[0].tolist()
 
 
-def _finite_mean(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float] | None:
-    """Mean of the pairs where both are finite (the slow path, for slices holding a NaN)."""
-    kept = [(x, y) for x, y in zip(xs, ys) if math.isfinite(x) and math.isfinite(y)]
-    if not kept:
-        return None
-    return sum(k[0] for k in kept) / len(kept), sum(k[1] for k in kept) / len(kept)
+def _ema(values: Sequence[float], weight: float, last: float, count: int):
+    """`smooth` of ``values`` continuing from a running average ``last`` over ``count`` finite values.
+
+    Returns the smoothed values (a NumPy array) and the new (last, count). The recurrence
+    last = weight * last + (1 - weight) * value is solved in log2 passes over the array (each
+    pass adds the terms from twice as far back), not in a Python loop per point.
+    """
+    import numpy as np
+
+    out = np.array(values, dtype=float)
+    finite = np.isfinite(out)
+    run = (1 - weight) * out[finite]
+    if not len(run):
+        return out, last, count
+    run[0] += weight * last
+    shift, factor = 1, weight
+    while shift < len(run) and factor > 0:  # factor underflows to 0 once older terms cannot count
+        run[shift:] += factor * run[:-shift]
+        shift, factor = shift * 2, factor * factor
+    last = float(run[-1])
+    # Bias correction divides by 1 - weight**seen, which is 1 in floating point past a few
+    # thousand values: the powers are computed only where they still count (pow is costly).
+    fading = max(0, min(len(run), int(BIAS_FADES / -math.log(weight)) - count))
+    run[:fading] /= 1 - np.power(weight, np.arange(count + 1, count + fading + 1))
+    out[finite] = run
+    return out, last, count + len(run)
+
+
+class Blocks:
+    """The inner points of a series (all but its first and last) in blocks of sums, kept as points arrive.
+
+    Block b holds points 1 + b*size .. (b+1)*size: the sums of x and of y over the pairs where
+    both are finite, and how many there are. ``size`` is a power of two, doubled (neighbouring
+    blocks merged) rather than keeping more than MAX_BLOCKS, so every block stays aligned and a
+    plot's means are sums of whole blocks: a redraw costs the new points and the blocks, not the
+    whole series.
+    """
+
+    def __init__(self) -> None:
+        self.size = 1
+        self.taken = 0  # inner points summed so far: indices 1 .. taken
+        self.sums = None  # rows: x sums, y sums, finite pairs (NumPy, once there are inner points)
+
+    def points(self, xs: Sequence[float], ys: Sequence[float], n: int, width: int) -> tuple[list[float], list[float]]:
+        """`downsample` of the first ``n`` points, taking in the ones that arrived since the last call."""
+        if n <= max(width, 2):
+            kept = [(x, y) for x, y in zip(xs[:n], ys[:n]) if math.isfinite(x) and math.isfinite(y)]
+            return [k[0] for k in kept], [k[1] for k in kept]
+        self._take(xs, ys, n - 1)
+        out_x, out_y = [], []
+        if math.isfinite(xs[0]) and math.isfinite(ys[0]):
+            out_x.append(xs[0])
+            out_y.append(ys[0])
+        mean_x, mean_y = self._means(max(width, 3) - 2)
+        out_x += mean_x
+        out_y += mean_y
+        if math.isfinite(xs[n - 1]) and math.isfinite(ys[n - 1]):
+            out_x.append(xs[n - 1])
+            out_y.append(ys[n - 1])
+        return out_x, out_y
+
+    def _take(self, xs: Sequence[float], ys: Sequence[float], end: int) -> None:
+        """Add points 1 + taken .. end - 1 to their blocks (merging blocks first if they will not fit)."""
+        import numpy as np
+
+        start = 1 + self.taken
+        if end <= start:
+            return
+        if self.sums is None:
+            self.sums = np.zeros((3, 0))
+        while -(-(end - 1) // self.size) > MAX_BLOCKS:
+            self._merge_pairs()
+        x = np.asarray(xs[start:end], dtype=float)
+        y = np.asarray(ys[start:end], dtype=float)
+        finite = np.isfinite(x) & np.isfinite(y)
+        first, filled = divmod(self.taken, self.size)  # the block the first new point goes into
+        # Laid out from that block's start (zeros before and after) and summed a block a row.
+        rows = -(-(filled + len(x)) // self.size)
+        laid = np.zeros((3, rows * self.size))
+        laid[0, filled : filled + len(x)] = np.where(finite, x, 0.0)
+        laid[1, filled : filled + len(x)] = np.where(finite, y, 0.0)
+        laid[2, filled : filled + len(x)] = finite
+        new = laid.reshape(3, rows, self.size).sum(axis=2)
+        partial = self.sums.shape[1] - first  # 1 when the last block kept was not full
+        self.sums[:, first:] += new[:, :partial]
+        self.sums = np.concatenate([self.sums, new[:, partial:]], axis=1)
+        self.taken = end - 1
+
+    def _merge_pairs(self) -> None:
+        import numpy as np
+
+        if self.sums.shape[1] % 2:
+            self.sums = np.concatenate([self.sums, np.zeros((3, 1))], axis=1)
+        self.sums = self.sums.reshape(3, -1, 2).sum(axis=2)
+        self.size *= 2
+
+    def _means(self, most: int) -> tuple[list[float], list[float]]:
+        """At most ``most`` means of x and y: the blocks cut into that many runs of equal length (±1)."""
+        import numpy as np
+
+        count = self.sums.shape[1]
+        runs = min(most, count)
+        grouped = np.add.reduceat(self.sums, np.arange(runs) * count // runs, axis=1)
+        kept = grouped[:, grouped[2] > 0]
+        return (kept[0] / kept[2]).tolist(), (kept[1] / kept[2]).tolist()
 
 
 def downsample(xs: Sequence[float], ys: Sequence[float], width: int) -> tuple[list[float], list[float]]:
-    """At most ``width`` finite points: the first and last as they are, slice means between.
+    """At most ``width`` finite points: the first and last as they are, means of runs between.
 
     Keeping the ends makes the axis start where the run started and the curve end at the latest
-    value the lab reported. Points with a non-finite x or y are left out.
+    value the lab reported. Points with a non-finite x or y are left out. Each run between is
+    ``width`` - 2 equal parts of the inner points, or, past MAX_BLOCKS of them, of their blocks.
     """
-    n = len(xs)
-    if n <= max(width, 2):
-        kept = [(x, y) for x, y in zip(xs, ys) if math.isfinite(x) and math.isfinite(y)]
-        return [k[0] for k in kept], [k[1] for k in kept]
-    width = max(width, 3)
-    out_x: list[float] = []
-    out_y: list[float] = []
-
-    def add(lo: int, hi: int) -> None:
-        sx, sy = sum(xs[lo:hi]), sum(ys[lo:hi])  # C loops over the slices
-        if math.isfinite(sx) and math.isfinite(sy):
-            out_x.append(sx / (hi - lo))
-            out_y.append(sy / (hi - lo))
-        else:
-            mean = _finite_mean(xs[lo:hi], ys[lo:hi])
-            if mean is not None:
-                out_x.append(mean[0])
-                out_y.append(mean[1])
-
-    add(0, 1)
-    inner, buckets = n - 2, width - 2
-    for bucket in range(buckets):
-        lo = 1 + bucket * inner // buckets
-        hi = 1 + (bucket + 1) * inner // buckets
-        if hi > lo:
-            add(lo, hi)
-    add(n - 1, n)
-    return out_x, out_y
+    return Blocks().points(xs, ys, min(len(xs), len(ys)), width)
 
 
 def plot_points(
     series: MetricSeries, x_axis: str, smoothing: float, width: int, log_scale: bool = False
 ) -> tuple[list[float], list[float]]:
     """What to draw for one series: smoothed, thinned to ``width``, finite (positive on a log scale)."""
-    xs = series.epochs if x_axis == "epoch" else series.steps
-    ys = series.smoothed(smoothing)
-    n = min(len(xs), len(ys))
-    if n != len(xs) or n != len(ys):
-        xs, ys = xs[:n], ys[:n]
-    out_x, out_y = downsample(xs, ys, width)
+    out_x, out_y = series.downsampled(x_axis, smoothing, width)
     if log_scale:
         kept = [(x, y) for x, y in zip(out_x, out_y) if y > 0]
         out_x, out_y = [k[0] for k in kept], [k[1] for k in kept]

@@ -2,9 +2,10 @@
 
 The widget only draws: the series come from `RunMonitor`s, and each is smoothed and thinned to
 the plot's width by `dltui.labs.series` before plotext sees it, because plotext's cost grows with
-the number of points. It redraws when told to (`show`) or resized, never on its own. Axes carry
-round ticks (`lab_axes`); the legend is a line of text under the plot (`PlotLegend`), because
-plotext's own legend sits on the curves and vanishes from a small panel.
+the number of points; plotext's cells reach the screen as `PlotCells`, not as ANSI text. It
+redraws when told to (`show`) or resized, never on its own. Axes carry round ticks
+(`lab_axes`); the legend is a line of text under the plot (`PlotLegend`), because plotext's own
+legend sits on the curves and vanishes from a small panel.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dltui.labs.monitor import RunMonitor
 from dltui.labs.series import MetricSeries, plot_points
 from dltui.ui import lab_axes
 from dltui.ui.contained import Contained
+from dltui.ui.plot_cells import PlotCells
 
 # (train colour, validation colour) per run, in plotext's names and in Rich's: the same hue,
 # brighter for training. The Rich names mark the run in the run list and the legend.
@@ -161,7 +163,17 @@ class LossPlot(Contained, PlotextPlot):
                 drawn += self._draw_marks(sub, panel, drawn, log)
                 self._axes(sub, drawn, log, panel_width)
         self.renders += 1
-        return super().render()
+        return self._cells()
+
+    def _cells(self) -> PlotCells:
+        """The figure, sized and themed as `PlotextPlot.render` does, but drawn from plotext's matrix."""
+        plt, (width, height) = self.plt, self.size
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # textual-plotext's belt and braces: resizing needs both
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plt._set_sizes()
+        plt._build_matrix()
+        return PlotCells(plt.monitor.matrix, self.app.ansi_theme)
 
     def _draw(self, sub, series: MetricSeries, label: str, run_index: int, width: int, log: bool):
         xs, ys = plot_points(series, self.view.x_axis, self.view.smoothing, width, log_scale=log)
@@ -207,6 +219,3 @@ class LossPlot(Contained, PlotextPlot):
         if high > low:
             sub.ylim(low, high)
         sub.yticks(ticks, texts)
-
-    def total_points(self) -> int:
-        return sum(self.drawn_points.values())
