@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -100,7 +101,7 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message says which and why."""
 
 
-def load_settings(db: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Settings:
+def load_settings(db: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Resolve paths and settings from arguments, environment and settings.toml."""
     env = os.environ if env is None else env
     db_path = Path(db or env.get("DLTUI_DB") or _default_db()).expanduser().resolve()
@@ -130,15 +131,19 @@ def _apply(settings: Settings, values: dict[str, object], origin: Path) -> Setti
         if name not in TUNABLE:
             raise SettingsError(f"{origin}: unknown setting {name!r} (known: {', '.join(TUNABLE)})")
         kind = types[name]
+        value: object
         try:
+            # raw is whatever TOML or the environment held: a value int() or float() refuses is reported below
             if kind == "bool":
                 value = _boolean(raw)
+            elif kind == "int":
+                value = int(raw)  # type: ignore[call-overload]
             else:
-                value = int(raw) if kind == "int" else float(raw) if kind == "float" else str(raw)
+                value = float(raw) if kind == "float" else str(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise SettingsError(f"setting {name}: {raw!r} is not a valid {kind}") from None
         changes[name] = value
-    result = replace(settings, **changes)
+    result = replace(settings, **changes)  # type: ignore[arg-type]  # each value converted to its field's type above
     if not 0.7 <= result.desired_retention <= 0.99:
         raise SettingsError("desired_retention must be between 0.70 and 0.99")
     if not 0 <= result.day_starts_at_hour <= 23:

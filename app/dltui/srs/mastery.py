@@ -39,13 +39,17 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from fsrs import Scheduler
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from dltui.store import utcnow
 from dltui.store.models import Assessment, AssessmentLevel, LabRun
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 MATURE_STABILITY_DAYS = 21.0
 MASTERED_AT = 0.80
@@ -83,7 +87,7 @@ class Mastery:
 
 
 def topic_mastery(
-    context, now: datetime | None = None, topics: Iterable[str] | None = None, scheduler: Scheduler | None = None
+    context: StudyContext, now: datetime | None = None, topics: Iterable[str] | None = None, scheduler: Scheduler | None = None
 ) -> dict[str, Mastery]:
     """Mastery of every curriculum topic (or only ``topics``), as of ``now``."""
     now = now or utcnow()
@@ -96,10 +100,10 @@ def topic_mastery(
     with context.store.read() as session:
         memories = _memory_by_topic(session, forgetting_curve(scheduler), now, None if topics is None else wanted)
         assessment_query = select(Assessment.topic_id, Assessment.level, Assessment.assessor).order_by(
-            Assessment.created_at, Assessment.id
+            col(Assessment.created_at), col(Assessment.id)
         )
         if topics is not None:
-            assessment_query = assessment_query.where(Assessment.topic_id.in_(wanted))
+            assessment_query = assessment_query.where(col(Assessment.topic_id).in_(wanted))
         exercise_credit: set[str] = set()
         for topic_id, level, assessor in session.exec(assessment_query):
             if assessor == EXERCISE_ASSESSOR:
@@ -157,7 +161,7 @@ FROM card GROUP BY +topic_id  -- "+": sum in one pass over the table, not row by
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _memory_by_topic(session, curve: tuple[float, float], now: datetime, topics: list[str] | None) -> dict[str, CardMemory]:
+def _memory_by_topic(session: Session, curve: tuple[float, float], now: datetime, topics: list[str] | None) -> dict[str, CardMemory]:
     decay, factor = curve
     params: dict[str, object] = {"decay": decay, "factor": factor, "mature": MATURE_STABILITY_DAYS,
                                  "now_us": (now - _EPOCH) // timedelta(microseconds=1)}
