@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from dltui.cli import main
 from dltui.labs import records
+from dltui.labs.errors import LabStartError
 from dltui.labs.exercise import (
     editor_command,
     install_exercise_recording,
@@ -21,7 +22,7 @@ from dltui.labs.exercise import (
 )
 from dltui.labs.monitor import output_tail
 from dltui.labs.process import LabProcess
-from dltui.labs.runner import LabRunner, LabStartError
+from dltui.labs.runner import LabRunner
 from dltui.store import Store
 from dltui.store.models import Assessment, RunStatus
 from sqlmodel import select

@@ -79,7 +79,7 @@ def _fail(message: str) -> int:
 
 def _open(args: argparse.Namespace):
     """Settings, database and runner, with runs left by an earlier dltui brought up to date."""
-    from dltui.labs.runner import open_runner
+    from dltui.labs.open import open_runner
     from dltui.settings import load_settings
     from dltui.store import Store
 
@@ -91,9 +91,9 @@ def _open(args: argparse.Namespace):
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
+    from dltui.labs.errors import LabStartError
     from dltui.labs.params import ParamError
     from dltui.labs.registry import LabFileError
-    from dltui.labs.runner import LabStartError
 
     return (LabFileError, ParamError, LabStartError, LookupError, ValueError)
 

@@ -37,11 +37,11 @@ def export_in_background(data_dir: Path, run_dir: Path) -> subprocess.Popen | No
     if not mlflow_installed() or (run_dir / MARKER).exists():
         return None
     uri, artifacts = store_paths(data_dir)
-    log = open(run_dir / "mlflow.log", "ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "dltui.labs.mlflow_export", str(run_dir), "--uri", uri, "--artifacts", str(artifacts)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
+    with open(run_dir / "mlflow.log", "ab") as log:  # the child has its own copy of the file
+        return subprocess.Popen(
+            [sys.executable, "-m", "dltui.labs.mlflow_export", str(run_dir), "--uri", uri, "--artifacts", str(artifacts)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
 
 
 def export_run(run_dir: Path, uri: str, artifact_root: Path) -> str:

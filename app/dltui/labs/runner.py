@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dltui.labs import records
+from dltui.labs.errors import LabStartError
 from dltui.labs.monitor import STDOUT_FILE, RunMonitor
 from dltui.labs.params import command_line
 from dltui.labs.process import KILL_SIGNAL, STOP_SIGNAL, LabProcess, spawn
@@ -36,10 +37,6 @@ from dltui.terminal_text import terminal_safe
 STOP_FILE = "stop-requested"  # holds the time after which the stop turns into SIGKILL
 PARAMS_FILE = "params.json"
 DEFAULT_GRACE_S = 10.0
-
-
-class LabStartError(RuntimeError):
-    """A run could not start; the message says why and what to do."""
 
 
 def new_run_id(lab_id: str) -> str:
@@ -382,18 +379,3 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
         out[str(key)] = value
     return out
 
-
-def open_runner(settings: Settings, store: Store) -> LabRunner:
-    """The runner the app and the CLI use: exercise passes recorded, predictions scored, MLflow
-    export when enabled."""
-    from dltui.labs.exercise import install_exercise_recording
-    from dltui.labs.prediction import install_prediction_scoring
-
-    runner = LabRunner(settings, store)
-    install_exercise_recording(runner)
-    install_prediction_scoring(runner)
-    if settings.mlflow:
-        from dltui.labs.mlflow_export import install_mlflow_export
-
-        install_mlflow_export(runner)
-    return runner

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from textual.widgets import OptionList
 
+from dltui.labs.errors import LabStartError
 from dltui.labs.params import ParamError
 from dltui.labs.registry import Lab
-from dltui.labs.runner import LabStartError
 from dltui.store.models import LabRun
 from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_form import LabForm, LaunchRequest

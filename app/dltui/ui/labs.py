@@ -23,8 +23,8 @@ from dltui.context import StudyContext
 from dltui.labs import records
 from dltui.labs.exercise import EXERCISE_SUFFIX
 from dltui.labs.monitor import output_tail, run_labels
+from dltui.labs.open import open_runner
 from dltui.labs.registry import Lab
-from dltui.labs.runner import open_runner
 from dltui.store.models import LabRun, RunStatus
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import Contained, ContainedStatic
