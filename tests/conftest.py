@@ -69,3 +69,18 @@ def learner(tmp_path, learner_env, monkeypatch):
     context = StudyContext.open(settings=settings)
     yield context
     context.close()
+
+
+@pytest.fixture
+def fixture_labs() -> Path:
+    """The small labs under tests/fixtures/labs (steady, crasher, garbage...): quick real programs."""
+    return Path(__file__).resolve().parent / "fixtures" / "labs"
+
+
+@pytest.fixture
+def lab_settings(settings, fixture_labs):
+    """Settings whose labs are the fixture labs, with the data folder made."""
+    import dataclasses
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return dataclasses.replace(settings, labs_dir=fixture_labs)

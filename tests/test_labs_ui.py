@@ -8,7 +8,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
 from dltui.context import StudyContext
 from dltui.labs import records
 from dltui.labs.process import LabProcess
@@ -20,14 +19,10 @@ from dltui.ui.lab_plot import LossPlot
 from dltui.ui.labs import LabsPane
 from textual.widgets import Input, OptionList, Static
 
-FIXTURE_LABS = Path(__file__).resolve().parent / "fixtures" / "labs"
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (100, 30)
 
 
-@pytest.fixture
-def lab_settings(settings):
-    return dataclasses.replace(settings, labs_dir=FIXTURE_LABS)
 
 
 
@@ -326,7 +321,7 @@ def test_the_tui_never_imports_torch_while_running_a_lab(lab_settings):
 
         async def main():
             settings = load_settings({str(lab_settings.db_path)!r}, env={{}})
-            settings = dataclasses.replace(settings, labs_dir=Path({str(FIXTURE_LABS)!r}))
+            settings = dataclasses.replace(settings, labs_dir=Path({str(lab_settings.labs_dir)!r}))
             context = StudyContext.open(settings=settings)
             app = DltuiApp(context, start_area="labs")
             async with app.run_test(size=(80, 24)) as pilot:

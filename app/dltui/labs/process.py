@@ -107,10 +107,6 @@ class LabProcess:
             return True
         return self.marker is None or start_marker(self.pid) == self.marker
 
-    @property
-    def exit_code(self) -> int | None:
-        return None if self.popen is None else self.popen.returncode
-
     def signal(self, signum: int) -> bool:
         """Send ``signum`` to the lab's whole process group; False when nothing of it is left."""
         if not self.alive():

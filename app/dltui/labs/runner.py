@@ -93,10 +93,6 @@ class LabRunner:
             self._registry = load_registry(self.settings.labs_dir, self.settings.data_dir)
         return self._registry
 
-    def reload_registry(self) -> LabRegistry:
-        self._registry = None
-        return self.registry
-
     # -- starting -------------------------------------------------------------------------------
 
     def start(
@@ -352,9 +348,6 @@ class LabRunner:
             return
         if time.time() >= deadline and process is not None:
             process.signal(KILL_SIGNAL)
-
-    def stop_requested(self, run: LabRun) -> bool:
-        return (Path(run.run_dir) / STOP_FILE).exists()
 
     def wait(self, run: LabRun, timeout: float, interval: float = 0.1) -> LabRun:
         """Poll until ``run`` has finished or ``timeout`` seconds passed; returns its latest row."""
