@@ -43,9 +43,10 @@ def no_leftover_labs(settings):
     import signal
 
     from dltui.labs.process import LabProcess
+    from dltui.labs.run_folder import RunFolder
 
     for pid_file in settings.runs_dir.glob("*/pid"):
-        process = LabProcess.from_pid_file(pid_file.parent)
+        process = LabProcess.from_pid_file(RunFolder(pid_file.parent))
         if process is not None and process.alive():
             process.signal(signal.SIGKILL)
 

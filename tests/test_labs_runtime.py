@@ -19,7 +19,8 @@ from dltui.labs.registry import (
     registered_folders,
     unregister_lab,
 )
-from dltui.labs.series import MetricSeries, downsample, plot_points, smooth, sparkline
+from dltui.labs.series import MetricSeries, downsample, plot_points, smooth
+from dltui.text_charts import sparkline
 
 
 def write_lab(folder: Path, text: str) -> Path:

@@ -22,6 +22,7 @@ from dltui.labs.exercise import (
 )
 from dltui.labs.monitor import output_tail
 from dltui.labs.process import LabProcess
+from dltui.labs.run_folder import RunFolder
 from dltui.labs.runner import LabRunner
 from dltui.store import Store
 from dltui.store.models import Assessment, RunStatus
@@ -127,7 +128,7 @@ def test_a_lab_that_ignores_sigterm_is_killed_after_the_grace_period(lab_setting
     assert run.id in runner.running, "SIGTERM is ignored: still running inside the grace period"
     done = runner.wait(run, timeout=10)
     assert done.status is RunStatus.CANCELLED
-    assert not LabProcess.from_pid_file(Path(run.run_dir)).alive()
+    assert not LabProcess.from_pid_file(RunFolder.of(run)).alive()
 
 
 def test_a_crash_without_an_end_event_is_marked_crashed_with_its_traceback(lab_settings, store):

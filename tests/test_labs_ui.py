@@ -11,6 +11,7 @@ from pathlib import Path
 from dltui.context import StudyContext
 from dltui.labs import records
 from dltui.labs.process import LabProcess
+from dltui.labs.run_folder import RunFolder
 from dltui.store.models import RunStatus
 from dltui.ui.app import DltuiApp
 from dltui.ui.lab_confirm import ConfirmStop
@@ -103,7 +104,7 @@ async def test_a_new_tui_reattaches_to_a_run_the_old_one_left_running(lab_settin
         pane.show_runs([run.id])
         await wait_for(pilot, lambda: app.query_one(LossPlot).drawn_until.get("train/loss", 0) >= 2)
     first.close()
-    process = LabProcess.from_pid_file(Path(run.run_dir))
+    process = LabProcess.from_pid_file(RunFolder.of(run))
     assert process.alive(), "quitting the TUI must not stop the lab"
 
     second = open_context(lab_settings)

@@ -14,8 +14,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from dltui.labs.exercise import EXERCISE_SUFFIX
-from dltui.labs.monitor import RunMonitor, format_value, run_labels
+from dltui.labs.monitor import RunMonitor, run_labels
 from dltui.store.models import LabRun
+from dltui.text_charts import format_value
 from dltui.ui.contained import Contained
 from dltui.ui.lab_plot import run_colour
 

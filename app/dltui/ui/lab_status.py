@@ -8,9 +8,10 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from dltui.labs.attach import readable_metrics
-from dltui.labs.monitor import RunMonitor, format_duration, headline_metrics
+from dltui.labs.monitor import RunMonitor, headline_metrics
 from dltui.labs.registry import Lab
 from dltui.store.models import LabRun
+from dltui.text_charts import format_duration, text_bar
 from dltui.ui.contained import ContainedStatic
 
 BAR_CELLS = 20
@@ -19,10 +20,7 @@ BAR_CELLS = 20
 def progress_bar(fraction: float, cells: int = BAR_CELLS) -> str:
     """A bar drawn in text: repainting it never asks the screen for a new layout (a ProgressBar
     widget's percentage label does, on every update)."""
-    filled = fraction * cells
-    full = int(filled)
-    half = "╸" if filled - full >= 0.5 and full < cells else ""
-    return "━" * full + half + "─" * (cells - full - len(half))
+    return text_bar(fraction, cells, "━", "─", "╸")
 
 
 class RunSummary(Vertical):
