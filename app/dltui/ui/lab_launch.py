@@ -2,7 +2,7 @@
 for (with the learner's prediction), `s` asks before stopping a run, and the note said on quitting
 while runs go on.
 
-A mixin of `LabsPane`: it uses the pane's runner, context, rows, selection and `show_runs`.
+A mixin of `LabsPane`: it uses the pane's runner, context, `lab_watch`, selection and `show_runs`.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class LaunchActions:
         self.show_runs([run.id for run in runs])
 
     def action_stop_run(self) -> None:
-        run = self.rows.get(self.current or "") if self.current else None
+        run = self.lab_watch.current_run()
         highlighted = self._highlighted_run()
         if self.query_one("#run-list", OptionList).has_focus and highlighted is not None:
             run = highlighted
