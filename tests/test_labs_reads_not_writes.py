@@ -62,7 +62,7 @@ async def test_a_labs_refresh_completes_while_another_process_holds_the_write_lo
     context = StudyContext.open(settings=lab_settings)
     app = DltuiApp(context, start_area="labs")
     try:
-        async with app.run_test(size=(100, 30)) as pilot:
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
             pane = app.query_one(LabsPane)
             while not pane.ready:
                 await pilot.pause(0.05)
