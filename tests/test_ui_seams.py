@@ -25,6 +25,15 @@ def test_panes_ask_the_app_with_messages_not_by_calling_it(module):
     assert calls <= TEXTUAL_APP_CALLS, f"{module} calls the app by name: {sorted(calls - TEXTUAL_APP_CALLS)}"
 
 
+@pytest.mark.parametrize("module", sorted(p.name for p in (APP / "ui").glob("*.py")))
+def test_panes_leave_the_database_and_files_to_the_domain(module):
+    """A pane renders: queries, database errors and file reads belong to the domain packages."""
+    source = (APP / "ui" / module).read_text(encoding="utf-8")
+    pattern = r"^\s*(?:from|import) (?:sqlalchemy|sqlmodel)\b|\bopen\(|\.read_(?:text|bytes)\(|\.stat\(\)"
+    found = [match.group(0).strip() for match in re.finditer(pattern, source, re.M)]
+    assert not found, f"{module} does domain work itself: {found}"
+
+
 def _imports(path: Path, modules: set[str], lazy: bool = False) -> set[str]:
     """The dltui modules a module imports at its top level, or with ``lazy`` anywhere in it (inside
     functions too); ``from package import submodule`` counts as importing the submodule."""
