@@ -43,9 +43,10 @@ def no_leftover_labs(settings):
     import signal
 
     from dltui.labs.process import LabProcess
+    from dltui.labs.run_folder import RunFolder
 
     for pid_file in settings.runs_dir.glob("*/pid"):
-        process = LabProcess.from_pid_file(pid_file.parent)
+        process = LabProcess.from_pid_file(RunFolder(pid_file.parent))
         if process is not None and process.alive():
             process.signal(signal.SIGKILL)
 
@@ -69,3 +70,18 @@ def learner(tmp_path, learner_env, monkeypatch):
     context = StudyContext.open(settings=settings)
     yield context
     context.close()
+
+
+@pytest.fixture
+def fixture_labs() -> Path:
+    """The small labs under tests/fixtures/labs (steady, crasher, garbage...): quick real programs."""
+    return Path(__file__).resolve().parent / "fixtures" / "labs"
+
+
+@pytest.fixture
+def lab_settings(settings, fixture_labs):
+    """Settings whose labs are the fixture labs, with the data folder made."""
+    import dataclasses
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return dataclasses.replace(settings, labs_dir=fixture_labs)

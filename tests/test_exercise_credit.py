@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 from dltui.labs.exercise import prepare_workspace, start_grader
+from dltui.labs.open import open_runner
 from dltui.labs.registry import LabFileError, load_lab
-from dltui.labs.runner import open_runner
 from dltui.srs.mastery import topic_mastery
 from dltui.store.models import AssessmentLevel, KnowledgeGap, RunStatus
 from dltui.tutor.tools import ToolBox

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from dltui.labs.attach import attach, fit_parts, readable_metrics
 from dltui.labs.exercise import prepare_workspace, start_grader
-from dltui.labs.monitor import format_value
-from dltui.labs.runner import open_runner
+from dltui.labs.open import open_runner
 from dltui.store.models import RunStatus
+from dltui.text_charts import format_value
 
 ROOT = Path(__file__).resolve().parents[1]
 

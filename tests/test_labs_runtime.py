@@ -19,9 +19,8 @@ from dltui.labs.registry import (
     registered_folders,
     unregister_lab,
 )
-from dltui.labs.series import MetricSeries, downsample, plot_points, smooth, sparkline
-
-FIXTURE_LABS = Path(__file__).resolve().parent / "fixtures" / "labs"
+from dltui.labs.series import MetricSeries, downsample, plot_points, smooth
+from dltui.text_charts import sparkline
 
 
 def write_lab(folder: Path, text: str) -> Path:
@@ -33,8 +32,8 @@ def write_lab(folder: Path, text: str) -> Path:
 # -- registry ---------------------------------------------------------------------------------------
 
 
-def test_fixture_labs_load_with_params_target_sweep_and_exercise(tmp_path):
-    registry = load_registry(FIXTURE_LABS, tmp_path)
+def test_fixture_labs_load_with_params_target_sweep_and_exercise(tmp_path, fixture_labs):
+    registry = load_registry(fixture_labs, tmp_path)
     assert not registry.problems, registry.problems
     steady = registry.get("steady")
     assert steady.params["steps"].type is ParamType.INT and steady.params["steps"].default == 20
@@ -95,34 +94,34 @@ def test_a_sweep_of_a_missing_lab_or_param_is_reported(tmp_path):
     assert "s3/lab.toml: sweep.values: lr: 'fast' is not a float" in text
 
 
-def test_registering_a_learner_folder_adds_it_and_unregister_forgets_it(tmp_path):
+def test_registering_a_learner_folder_adds_it_and_unregister_forgets_it(tmp_path, fixture_labs):
     data = tmp_path / "data"
     mine = write_lab(tmp_path / "my-training", 'id = "mine"\ntitle = "My script"\ncommand = ["{python}", "train.py"]')
-    lab = register_lab_folder(FIXTURE_LABS, data, mine)
+    lab = register_lab_folder(fixture_labs, data, mine)
     assert lab.id == "mine" and not lab.bundled
     assert registered_folders(data) == [mine.resolve()]
-    registry = load_registry(FIXTURE_LABS, data)
+    registry = load_registry(fixture_labs, data)
     assert registry.get("mine").folder == mine.resolve() and "steady" in registry.labs
-    register_lab_folder(FIXTURE_LABS, data, mine)  # twice is once
+    register_lab_folder(fixture_labs, data, mine)  # twice is once
     assert registered_folders(data) == [mine.resolve()]
     # an id already used by a bundled lab is refused with the reason
     clash = write_lab(tmp_path / "clash", 'id = "steady"\ncommand = ["p"]')
     with pytest.raises(LabFileError, match="already taken"):
-        register_lab_folder(FIXTURE_LABS, data, clash)
+        register_lab_folder(fixture_labs, data, clash)
     with pytest.raises(LabFileError, match="no lab.toml"):
-        register_lab_folder(FIXTURE_LABS, data, tmp_path)
-    assert unregister_lab(FIXTURE_LABS, data, "mine") == mine.resolve()
+        register_lab_folder(fixture_labs, data, tmp_path)
+    assert unregister_lab(fixture_labs, data, "mine") == mine.resolve()
     assert registered_folders(data) == []
     with pytest.raises(ValueError, match="not a registered lab"):
-        unregister_lab(FIXTURE_LABS, data, "mine")
+        unregister_lab(fixture_labs, data, "mine")
 
 
-def test_a_registered_folder_that_vanished_is_a_problem_not_a_crash(tmp_path):
+def test_a_registered_folder_that_vanished_is_a_problem_not_a_crash(tmp_path, fixture_labs):
     data = tmp_path / "data"
     mine = write_lab(tmp_path / "gone", 'id = "gone"\ncommand = ["p"]')
-    register_lab_folder(FIXTURE_LABS, data, mine)
+    register_lab_folder(fixture_labs, data, mine)
     (mine / "lab.toml").unlink()
-    registry = load_registry(FIXTURE_LABS, data)
+    registry = load_registry(fixture_labs, data)
     assert "gone" not in registry.labs and "steady" in registry.labs
     assert any("gone/lab.toml" in str(p) for p in registry.problems)
 
@@ -151,8 +150,8 @@ def test_parameters_parse_what_was_typed_and_say_what_is_wrong():
         "--lr", "0.5", "--amp", "true", "--epochs", "2"]
 
 
-def test_resolve_params_rejects_unknown_names():
-    registry = load_registry(FIXTURE_LABS, Path("/nonexistent"))
+def test_resolve_params_rejects_unknown_names(fixture_labs):
+    registry = load_registry(fixture_labs, Path("/nonexistent"))
     steady = registry.get("steady")
     assert steady.resolve_params({"steps": "3"})["steps"] == 3
     with pytest.raises(ParamError, match="no parameter 'epochz'"):

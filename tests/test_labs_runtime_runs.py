@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from dltui.cli import main
 from dltui.labs import records
+from dltui.labs.errors import LabStartError
 from dltui.labs.exercise import (
     editor_command,
     install_exercise_recording,
@@ -21,19 +22,15 @@ from dltui.labs.exercise import (
 )
 from dltui.labs.monitor import output_tail
 from dltui.labs.process import LabProcess
-from dltui.labs.runner import LabRunner, LabStartError
+from dltui.labs.run_folder import RunFolder
+from dltui.labs.runner import LabRunner
 from dltui.store import Store
 from dltui.store.models import Assessment, RunStatus
 from sqlmodel import select
 
-FIXTURE_LABS = Path(__file__).resolve().parent / "fixtures" / "labs"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def lab_settings(settings):
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return dataclasses.replace(settings, labs_dir=FIXTURE_LABS)
 
 
 @pytest.fixture
@@ -131,7 +128,7 @@ def test_a_lab_that_ignores_sigterm_is_killed_after_the_grace_period(lab_setting
     assert run.id in runner.running, "SIGTERM is ignored: still running inside the grace period"
     done = runner.wait(run, timeout=10)
     assert done.status is RunStatus.CANCELLED
-    assert not LabProcess.from_pid_file(Path(run.run_dir)).alive()
+    assert not LabProcess.from_pid_file(RunFolder.of(run)).alive()
 
 
 def test_a_crash_without_an_end_event_is_marked_crashed_with_its_traceback(lab_settings, store):
@@ -157,7 +154,7 @@ def test_garbage_lines_are_skipped_and_counted_and_good_events_kept(lab_settings
 
 def test_a_new_runner_reattaches_to_a_run_started_by_a_process_that_exited(lab_settings, store):
     # `dltui lab run -d` starts the lab and exits, like a TUI that quit or an SSH session that dropped.
-    env = {**os.environ, "DLTUI_LABS": str(FIXTURE_LABS), "DLTUI_DB": str(lab_settings.db_path)}
+    env = {**os.environ, "DLTUI_LABS": str(lab_settings.labs_dir), "DLTUI_DB": str(lab_settings.db_path)}
     env.pop("DLTUI_DATA_DIR", None)
     started = subprocess.run(
         [sys.executable, "-m", "dltui", "lab", "run", "steady", "-p", "forever=true", "-p", "delay=0.01", "-d"],
@@ -226,7 +223,7 @@ def test_exercise_copy_grade_and_pass_records_assessments(lab_settings, store, t
 
 
 def test_cli_run_list_runs_attach_and_stop(lab_settings, capsys, monkeypatch):
-    monkeypatch.setenv("DLTUI_LABS", str(FIXTURE_LABS))
+    monkeypatch.setenv("DLTUI_LABS", str(lab_settings.labs_dir))
     db = str(lab_settings.db_path)
     assert main(["--db", db, "lab", "list"]) == 0
     listing = capsys.readouterr().out
@@ -259,7 +256,7 @@ def test_a_terminal_hang_up_kills_the_command_but_not_the_lab(lab_settings, stor
     # sends SIGHUP to its session. The lab has a session of its own and keeps running.
     import pty
 
-    env = {**os.environ, "DLTUI_LABS": str(FIXTURE_LABS), "DLTUI_DB": str(lab_settings.db_path)}
+    env = {**os.environ, "DLTUI_LABS": str(lab_settings.labs_dir), "DLTUI_DB": str(lab_settings.db_path)}
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the CLI, attached to the pseudo-terminal
         os.chdir(ROOT)

@@ -8,10 +8,10 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
 from dltui.context import StudyContext
 from dltui.labs import records
 from dltui.labs.process import LabProcess
+from dltui.labs.run_folder import RunFolder
 from dltui.store.models import RunStatus
 from dltui.ui.app import DltuiApp
 from dltui.ui.lab_confirm import ConfirmStop
@@ -20,14 +20,10 @@ from dltui.ui.lab_plot import LossPlot
 from dltui.ui.labs import LabsPane
 from textual.widgets import Input, OptionList, Static
 
-FIXTURE_LABS = Path(__file__).resolve().parent / "fixtures" / "labs"
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (100, 30)
 
 
-@pytest.fixture
-def lab_settings(settings):
-    return dataclasses.replace(settings, labs_dir=FIXTURE_LABS)
 
 
 
@@ -62,7 +58,8 @@ def text_of(app, selector: str) -> str:
 
 
 def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """The notifications on screen (run_test(notifications=True)): the text of each toast."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
 def the_only_run(context):
@@ -108,7 +105,7 @@ async def test_a_new_tui_reattaches_to_a_run_the_old_one_left_running(lab_settin
         pane.show_runs([run.id])
         await wait_for(pilot, lambda: app.query_one(LossPlot).drawn_until.get("train/loss", 0) >= 2)
     first.close()
-    process = LabProcess.from_pid_file(Path(run.run_dir))
+    process = LabProcess.from_pid_file(RunFolder.of(run))
     assert process.alive(), "quitting the TUI must not stop the lab"
 
     second = open_context(lab_settings)
@@ -135,7 +132,7 @@ async def test_a_new_tui_reattaches_to_a_run_the_old_one_left_running(lab_settin
 async def test_a_crashed_lab_is_marked_crashed_with_its_traceback_visible(lab_settings):
     context = open_context(lab_settings)
     app = DltuiApp(context, start_area="labs")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         pane = await ready_pane(app, pilot)
         [run] = pane.runner.launch(pane.runner.registry.get("crasher"))
         pane.show_runs([run.id])
@@ -204,7 +201,7 @@ async def test_silent_and_endless_labs_leave_the_keys_working(lab_settings):
 async def test_open_lab_from_elsewhere_highlights_it_even_before_the_list_loaded(lab_settings):
     context = open_context(lab_settings)
     app = DltuiApp(context, start_area="chat")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.open_lab("garbage")  # may come before the Labs area finished loading
         await ready_pane(app, pilot)
         labs = app.query_one("#lab-list", OptionList)
@@ -298,7 +295,7 @@ async def test_the_header_shows_the_gpu_when_nvidia_smi_answers(settings, tmp_pa
 async def test_exercise_mode_copies_the_template_and_a_passing_grade_is_recorded(lab_settings):
     context = open_context(lab_settings)
     app = DltuiApp(context, start_area="labs")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready_pane(app, pilot)
         await highlight_lab(app, pilot, "adder")
         await pilot.press("e")  # headless: no terminal to hand to $EDITOR, so it says where the file is
@@ -326,7 +323,7 @@ def test_the_tui_never_imports_torch_while_running_a_lab(lab_settings):
 
         async def main():
             settings = load_settings({str(lab_settings.db_path)!r}, env={{}})
-            settings = dataclasses.replace(settings, labs_dir=Path({str(FIXTURE_LABS)!r}))
+            settings = dataclasses.replace(settings, labs_dir=Path({str(lab_settings.labs_dir)!r}))
             context = StudyContext.open(settings=settings)
             app = DltuiApp(context, start_area="labs")
             async with app.run_test(size=(80, 24)) as pilot:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from dltui.labs import records
+from dltui.labs.open import open_runner
 from dltui.labs.prediction import (
     Guess,
     PredictedShape,
@@ -23,7 +24,7 @@ from dltui.labs.prediction import (
     tolerance_text,
 )
 from dltui.labs.registry import register_lab_folder
-from dltui.labs.runner import LabRunner, open_runner
+from dltui.labs.runner import LabRunner
 from dltui.notes.sessions import begin_session, close_session
 from dltui.srs.mastery import topic_mastery
 from dltui.store import Store

@@ -14,7 +14,7 @@ import textwrap
 import time
 from datetime import datetime, timedelta, timezone
 
-from dltui.labs.runner import open_runner
+from dltui.labs.open import open_runner
 from dltui.notes.sessions import begin_session, close_session
 from dltui.srs import record_answer, sync_cards
 from dltui.srs.days import StudyClock

@@ -10,7 +10,7 @@ from dltui.cli import main
 from dltui.labs import records
 from dltui.labs.compare import compare_runs
 from dltui.labs.mlflow_export import MARKER, store_paths
-from dltui.labs.runner import open_runner
+from dltui.labs.open import open_runner
 from dltui.store import Store
 from dltui.store.models import RunStatus
 

@@ -25,12 +25,21 @@ def test_panes_ask_the_app_with_messages_not_by_calling_it(module):
     assert calls <= TEXTUAL_APP_CALLS, f"{module} calls the app by name: {sorted(calls - TEXTUAL_APP_CALLS)}"
 
 
-def _imports(path: Path, modules: set[str]) -> set[str]:
-    """The dltui modules a module imports at its top level (imports inside functions are lazy on
-    purpose); ``from package import submodule`` counts as importing the submodule."""
+@pytest.mark.parametrize("module", sorted(p.name for p in (APP / "ui").glob("*.py")))
+def test_panes_leave_the_database_and_files_to_the_domain(module):
+    """A pane renders: queries, database errors and file reads belong to the domain packages."""
+    source = (APP / "ui" / module).read_text(encoding="utf-8")
+    pattern = r"^\s*(?:from|import) (?:sqlalchemy|sqlmodel)\b|\bopen\(|\.read_(?:text|bytes)\(|\.stat\(\)"
+    found = [match.group(0).strip() for match in re.finditer(pattern, source, re.M)]
+    assert not found, f"{module} does domain work itself: {found}"
+
+
+def _imports(path: Path, modules: set[str], lazy: bool = False) -> set[str]:
+    """The dltui modules a module imports at its top level, or with ``lazy`` anywhere in it (inside
+    functions too); ``from package import submodule`` counts as importing the submodule."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
-    for node in tree.body:
+    for node in ast.walk(tree) if lazy else tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dltui"):
             for alias in node.names:
                 submodule = f"{node.module}.{alias.name}"
@@ -45,16 +54,18 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def test_no_import_cycle_between_dltui_modules():
+def _cycles(lazy: bool) -> list[list[str]]:
+    """Every import cycle between dltui modules, each as the trail that closes it."""
     paths = {_module_name(p): p for p in APP.rglob("*.py")}
-    graph = {name: _imports(path, set(paths)) for name, path in paths.items()}
-    graph = {name: {m for m in deps if m in graph} for name, deps in graph.items()}
-    visiting, done = set(), set()
+    graph = {name: _imports(path, set(paths), lazy) for name, path in paths.items()}
+    graph = {name: {m for m in deps if m in graph and m != name} for name, deps in graph.items()}
+    visiting, done, cycles = set(), set(), []
 
     def visit(name: str, trail: list[str]) -> None:
-        if name in done:
+        if name in visiting:
+            cycles.append(trail[trail.index(name):] + [name])
+        if name in done or name in visiting:
             return
-        assert name not in visiting, "import cycle: " + " -> ".join(trail[trail.index(name):] + [name])
         visiting.add(name)
         for dep in sorted(graph[name]):
             visit(dep, trail + [name])
@@ -63,6 +74,28 @@ def test_no_import_cycle_between_dltui_modules():
 
     for name in sorted(graph):
         visit(name, [])
+    return cycles
+
+
+# Cycles through a function-level import that other areas are breaking (issue 15, task 6); a
+# new one anywhere fails the test. Remove an entry when its cycle is gone.
+LAZY_CYCLES_BEING_BROKEN = [
+    {"dltui.store.database", "dltui.store.backups"},
+    {"dltui.tutor.claims", "dltui.tutor.offline", "dltui.tutor.run_talk"},
+    {"dltui.ui.app", "dltui.ui.commands"},
+]
+
+
+def test_no_import_cycle_between_dltui_modules():
+    cycles = _cycles(lazy=False)
+    assert not cycles, "import cycle: " + " -> ".join(cycles[0])
+
+
+def test_no_import_cycle_hides_behind_a_function_level_import():
+    """A cycle hidden behind an import inside a function is still a cycle: the two modules cannot
+    be understood, tested or moved apart."""
+    cycles = [c for c in _cycles(lazy=True) if not any(set(c) <= known for known in LAZY_CYCLES_BEING_BROKEN)]
+    assert not cycles, "import cycle: " + " -> ".join(cycles[0])
 
 
 def test_no_module_grows_past_one_concepts_size():

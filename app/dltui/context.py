@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from dltui.curriculum import Curriculum, Problem, load_curriculum
+from dltui.labs.open import open_runner
+from dltui.labs.runner import LabRunner
 from dltui.settings import Settings, load_settings
 from dltui.store import Store
 from dltui.tutor.activity import LearnerActivity
@@ -27,6 +29,11 @@ class StudyContext:
         store = Store(settings.db_path)
         curriculum, problems = load_curriculum(settings.curriculum_dir)
         return cls(settings=settings, store=store, curriculum=curriculum, curriculum_problems=problems)
+
+    @cached_property
+    def runner(self) -> LabRunner:
+        """The one lab runner of this process (finish hooks wired once, in labs.open)."""
+        return open_runner(self.settings, self.store)
 
     @cached_property
     def startup_notice(self) -> str | None:

@@ -12,10 +12,11 @@ import pytest
 from dltui.cli import main
 from dltui.labs import records
 from dltui.labs.attach import attach
+from dltui.labs.errors import LabStartError
 from dltui.labs.monitor import output_tail
 from dltui.labs.params import ParamError
 from dltui.labs.registry import load_registry
-from dltui.labs.runner import LabRunner, LabStartError
+from dltui.labs.runner import LabRunner
 from dltui.store import Store
 from dltui.store.models import RunStatus
 

@@ -250,7 +250,7 @@ LONG = "400000"  # epochs of XOR: a report every half second, a minute in all (i
 
 
 def stop_leftovers(learner) -> None:
-    from dltui.labs.runner import open_runner
+    from dltui.labs.open import open_runner
 
     runner = open_runner(learner.settings, learner.store)
     for run in runner.reconcile():

@@ -12,13 +12,15 @@ import time
 from typing import Any, TextIO
 
 from dltui.labs import records
-from dltui.labs.monitor import format_duration, headline_metrics, output_tail, run_labels
+from dltui.labs.monitor import headline_metrics, output_tail, run_labels
 from dltui.labs.runner import LabRunner
-from dltui.labs.series import sparkline
+from dltui.labs.series import downsample
 from dltui.store.models import LabRun, RunStatus
 from dltui.terminal_text import terminal_safe
+from dltui.text_charts import format_duration, sparkline, text_bar
 
 BAR_WIDTH = 20
+SPARK_WIDTH = 24  # a loss curve's shape, squeezed into this many characters
 
 
 def readable_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -71,14 +73,13 @@ def progress_parts(runner: LabRunner, run: LabRun) -> list[str]:
     parts = [status]
     progress = monitor.progress
     if progress is not None:
-        filled = int(progress.fraction * BAR_WIDTH)
-        parts.append(f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {progress.fraction:4.0%}")
+        parts.append(f"[{text_bar(progress.fraction, BAR_WIDTH, '#', '.')}] {progress.fraction:4.0%}")
         if run.id in runner.running:
             parts.append(f"ETA {format_duration(progress.eta_seconds())}")
     parts += [f"{name} {value}" for name, value in headline_metrics(monitor.latest, 3)]
     loss = next((monitor.series[m] for m in ("train/loss", "val/loss") if m in monitor.series), None)
     if loss is not None and len(loss) > 1:
-        parts.append(sparkline(loss.values, 24))
+        parts.append(sparkline(downsample(list(range(len(loss))), loss.values, SPARK_WIDTH)[1]))
     if monitor.tail.skipped or monitor.tail.unknown:
         parts.append(f"({monitor.counts()})")
     return parts

@@ -79,7 +79,7 @@ def _fail(message: str) -> int:
 
 def _open(args: argparse.Namespace):
     """Settings, database and runner, with runs left by an earlier dltui brought up to date."""
-    from dltui.labs.runner import open_runner
+    from dltui.labs.open import open_runner
     from dltui.settings import load_settings
     from dltui.store import Store
 
@@ -91,9 +91,9 @@ def _open(args: argparse.Namespace):
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
+    from dltui.labs.errors import LabStartError
     from dltui.labs.params import ParamError
     from dltui.labs.registry import LabFileError
-    from dltui.labs.runner import LabStartError
 
     return (LabFileError, ParamError, LabStartError, LookupError, ValueError)
 
@@ -170,7 +170,8 @@ def run_command(args: argparse.Namespace) -> int:
 def runs_command(args: argparse.Namespace) -> int:
     from dltui.labs import records
     from dltui.labs.attach import readable_metrics
-    from dltui.labs.monitor import format_duration, headline_metrics
+    from dltui.labs.monitor import headline_metrics
+    from dltui.text_charts import format_duration
 
     runner = _open(args)
     rows = records.recent_runs(runner.store, args.limit)
@@ -263,10 +264,10 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def mlflow_command(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from dltui.labs.mlflow_export import MARKER, export_run, mlflow_installed, store_paths
     from dltui.labs.records import find_run, recent_runs
+    from dltui.labs.run_folder import RunFolder
     from dltui.store.models import RunStatus
 
     if not mlflow_installed():
@@ -278,7 +279,7 @@ def mlflow_command(args: argparse.Namespace) -> int:
         return _fail(_message(err))
     uri, artifacts = store_paths(runner.settings.data_dir)
     for run in runs:
-        folder = Path(run.run_dir)
+        folder = RunFolder.of(run).path
         if run.status is RunStatus.RUNNING or (not args.runs and (folder / MARKER).exists()):
             continue
         print(f"{run.id}: MLflow run {export_run(folder, uri, artifacts)}")

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-EVENTS_FILE = "events.jsonl"
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real event, small enough to never hurt
 _decode = json.JSONDecoder().decode  # skips json.loads' per-call argument checks
 KNOWN_TYPES = frozenset({"start", "metrics", "progress", "checkpoint", "log", "artifact", "end"})

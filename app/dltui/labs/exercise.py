@@ -15,8 +15,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from dltui.labs.errors import LabStartError
 from dltui.labs.registry import Lab
-from dltui.labs.runner import LabRunner, LabStartError
+from dltui.labs.runner import LabRunner
 from dltui.srs.mastery import EXERCISE_ASSESSOR
 from dltui.store import Store
 from dltui.store.models import Assessment, AssessmentLevel, LabRun

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dltui.labs.run_folder import RunFolder
+
 MARKER = "mlflow.json"
 BATCH = 1000  # metrics per log_batch call
 
@@ -37,11 +39,11 @@ def export_in_background(data_dir: Path, run_dir: Path) -> subprocess.Popen | No
     if not mlflow_installed() or (run_dir / MARKER).exists():
         return None
     uri, artifacts = store_paths(data_dir)
-    log = open(run_dir / "mlflow.log", "ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "dltui.labs.mlflow_export", str(run_dir), "--uri", uri, "--artifacts", str(artifacts)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
+    with open(run_dir / "mlflow.log", "ab") as log:  # the child has its own copy of the file
+        return subprocess.Popen(
+            [sys.executable, "-m", "dltui.labs.mlflow_export", str(run_dir), "--uri", uri, "--artifacts", str(artifacts)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
 
 
 def export_run(run_dir: Path, uri: str, artifact_root: Path) -> str:
@@ -53,8 +55,9 @@ def export_run(run_dir: Path, uri: str, artifact_root: Path) -> str:
     marker = run_dir / MARKER
     if marker.exists():
         return json.loads(marker.read_text())["mlflow_run_id"]
-    params = json.loads((run_dir / "params.json").read_text()) if (run_dir / "params.json").exists() else {}
-    events, _tail = read_all(run_dir / "events.jsonl")
+    folder = RunFolder(run_dir)
+    params = json.loads(folder.params.read_text()) if folder.params.exists() else {}
+    events, _tail = read_all(folder.events)
     start = next((e for e in events if e.get("type") == "start"), {})
     end = next((e for e in reversed(events) if e.get("type") == "end"), {})
     lab = start.get("lab") or params.get("lab") or run_dir.name.rsplit("-", 2)[0]
@@ -92,7 +95,7 @@ def export_run(run_dir: Path, uri: str, artifact_root: Path) -> str:
     ]
     for first in range(0, len(metrics), BATCH):
         client.log_batch(run_id, metrics=metrics[first : first + BATCH])
-    checkpoints = run_dir / "checkpoints"
+    checkpoints = folder.checkpoints
     if checkpoints.is_dir() and any(checkpoints.iterdir()):
         client.log_artifacts(run_id, str(checkpoints), artifact_path="checkpoints")
     status = {"ok": "FINISHED", "cancelled": "KILLED"}.get(end.get("status"), "FAILED")
@@ -108,7 +111,7 @@ def _ms(seconds) -> int | None:
 def install_mlflow_export(runner) -> None:
     """Log every run this runner finishes (the export runs in its own process)."""
     data_dir = runner.settings.data_dir
-    runner.on_finish.append(lambda run: export_in_background(data_dir, Path(run.run_dir)))
+    runner.on_finish.append(lambda run: export_in_background(data_dir, RunFolder.of(run).path))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dltui.labs.events import EVENTS_FILE, KNOWN_TYPES, EventTail
+from dltui.labs.events import KNOWN_TYPES, EventTail
+from dltui.labs.run_folder import RunFolder
 from dltui.labs.series import MetricSeries, as_number
 from dltui.terminal_text import terminal_safe
-
-STDOUT_FILE = "stdout.log"
+from dltui.text_charts import format_value
 
 
 @dataclass
@@ -40,20 +40,12 @@ class Progress:
         return max(0.0, (self.total - self.done) * elapsed / advanced)
 
 
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
-
-
 class RunMonitor:
     """The state of one run, built from its events file as it grows."""
 
     def __init__(self, run_dir: Path, max_bytes_per_poll: int = 128 * 1024):
         self.run_dir = Path(run_dir)
-        self.tail = EventTail(self.run_dir / EVENTS_FILE)
+        self.tail = EventTail(RunFolder(self.run_dir).events)
         self.max_bytes_per_poll = max_bytes_per_poll
         self.series: dict[str, MetricSeries] = {}
         self.latest: dict[str, Any] = {}
@@ -176,7 +168,7 @@ class RunMonitor:
 
 def output_tail(run_dir: Path, lines: int = 12, max_bytes: int = 16 * 1024) -> list[str]:
     """The last lines of a run's stdout.log (stdout and stderr), without reading the whole file."""
-    path = Path(run_dir) / STDOUT_FILE
+    path = RunFolder(Path(run_dir)).stdout
     try:
         with open(path, "rb") as handle:
             handle.seek(0, 2)
@@ -193,12 +185,6 @@ def output_tail(run_dir: Path, lines: int = 12, max_bytes: int = 16 * 1024) -> l
 
 
 PREFERRED_METRICS = ("train/loss", "val/loss", "train/acc", "val/acc", "test/acc")
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def headline_metrics(latest: dict[str, Any], limit: int = 4) -> list[tuple[str, str]]:

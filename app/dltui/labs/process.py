@@ -21,7 +21,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-PID_FILE = "pid"
+from dltui.labs.run_folder import RunFolder
 
 
 def start_marker(pid: int) -> str | None:
@@ -107,10 +107,6 @@ class LabProcess:
             return True
         return self.marker is None or start_marker(self.pid) == self.marker
 
-    @property
-    def exit_code(self) -> int | None:
-        return None if self.popen is None else self.popen.returncode
-
     def signal(self, signum: int) -> bool:
         """Send ``signum`` to the lab's whole process group; False when nothing of it is left."""
         if not self.alive():
@@ -128,14 +124,14 @@ class LabProcess:
             return False
         return True
 
-    def write_pid_file(self, run_dir: Path) -> None:
+    def write_pid_file(self, folder: RunFolder) -> None:
         # First line is the plain pid (what any tool expects); the second says which process it was.
-        (run_dir / PID_FILE).write_text(f"{self.pid}\n{self.marker or ''}\n", encoding="utf-8")
+        folder.pid.write_text(f"{self.pid}\n{self.marker or ''}\n", encoding="utf-8")
 
     @classmethod
-    def from_pid_file(cls, run_dir: Path) -> "LabProcess | None":
+    def from_pid_file(cls, folder: RunFolder) -> "LabProcess | None":
         try:
-            lines = (run_dir / PID_FILE).read_text(encoding="utf-8").splitlines()
+            lines = folder.pid.read_text(encoding="utf-8").splitlines()
             pid = int(lines[0])
         except (OSError, ValueError, IndexError):
             return None

@@ -15,10 +15,12 @@ from pathlib import Path
 from dltui.labs import records
 from dltui.labs.compare import compare_runs
 from dltui.labs.diagnosis import Diagnosis, diagnose, loss_name
-from dltui.labs.monitor import RunMonitor, format_value, output_tail
+from dltui.labs.monitor import RunMonitor, output_tail
 from dltui.labs.registry import LabRegistry, load_registry
+from dltui.labs.run_folder import RunFolder
 from dltui.store.models import LabRun, RunStatus
 from dltui.terminal_text import terminal_safe
+from dltui.text_charts import format_value
 
 MAX_POINTS = 50  # rows per curve: enough to show its shape, few enough for a prompt
 MAX_FIELD = 300  # a header line longer than this is cut (a lab can report anything)
@@ -161,7 +163,7 @@ def read_run_record(context, run_id: str) -> RunRecord | None:
 
 
 def _record(registry: LabRegistry, run: LabRun) -> RunRecord:
-    monitor = RunMonitor(Path(run.run_dir))
+    monitor = RunMonitor(RunFolder.of(run).path)
     monitor.catch_up(final=run.status is not RunStatus.RUNNING)
     title, topics, target = _lab_info(registry, run.lab_id)
     status = run.status.value
@@ -178,7 +180,7 @@ def _record(registry: LabRegistry, run: LabRun) -> RunRecord:
         curves={name: Curve(name, downsample_points(s.steps, s.epochs, s.values)) for name, s in monitor.series.items()},
         checkpoints=[_checkpoint(event) for event in monitor.checkpoints],
         final_metrics={terminal_safe(str(k)): terminal_safe(v) if isinstance(v, str) else v for k, v in final.items()},
-        output_tail=output_tail(Path(run.run_dir), OUTPUT_LINES),
+        output_tail=output_tail(RunFolder.of(run).path, OUTPUT_LINES),
         diagnosis=diagnose({name: s.values for name, s in monitor.series.items()}),
     )
 

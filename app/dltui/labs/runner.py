@@ -23,23 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from dltui.labs import records
-from dltui.labs.monitor import STDOUT_FILE, RunMonitor
+from dltui.labs.errors import LabStartError
+from dltui.labs.monitor import RunMonitor
 from dltui.labs.params import command_line
 from dltui.labs.process import KILL_SIGNAL, STOP_SIGNAL, LabProcess, spawn
 from dltui.labs.registry import Lab, LabRegistry, load_registry
+from dltui.labs.run_folder import RunFolder
 from dltui.labs.safety import LabLimitError, check_device_limits, without_secrets
 from dltui.settings import Settings
 from dltui.store import Store
 from dltui.store.models import LabRun, RunStatus
 from dltui.terminal_text import terminal_safe
 
-STOP_FILE = "stop-requested"  # holds the time after which the stop turns into SIGKILL
-PARAMS_FILE = "params.json"
 DEFAULT_GRACE_S = 10.0
-
-
-class LabStartError(RuntimeError):
-    """A run could not start; the message says why and what to do."""
 
 
 def new_run_id(lab_id: str) -> str:
@@ -96,10 +92,6 @@ class LabRunner:
             self._registry = load_registry(self.settings.labs_dir, self.settings.data_dir)
         return self._registry
 
-    def reload_registry(self) -> LabRegistry:
-        self._registry = None
-        return self.registry
-
     # -- starting -------------------------------------------------------------------------------
 
     def start(
@@ -127,13 +119,14 @@ class LabRunner:
             except LabLimitError as err:
                 raise LabStartError(str(err)) from None
         run_id = new_run_id(lab_id or lab.id)
-        run_dir = self.settings.runs_dir / run_id
-        (run_dir / "checkpoints").mkdir(parents=True, exist_ok=False)
+        folder = RunFolder(self.settings.runs_dir / run_id)
+        run_dir = folder.path
+        folder.checkpoints.mkdir(parents=True, exist_ok=False)
         argv = fill_placeholders(command or lab.command, python=self.python, run_dir=run_dir, lab_dir=lab.folder)
         if command is None:
             argv += command_line(lab.params, values)
         started = datetime.now(timezone.utc)
-        (run_dir / PARAMS_FILE).write_text(
+        folder.params.write_text(
             json.dumps(
                 {"run": run_id, "lab": lab_id or lab.id, "params": values, "argv": argv, "device": device,
                  "group": group_id, "started_at": started.isoformat()},
@@ -142,10 +135,10 @@ class LabRunner:
             encoding="utf-8",
         )
         try:
-            process = spawn(argv, lab.folder, self._environment(lab, run_dir, device, extra_env), run_dir / STDOUT_FILE)
+            process = spawn(argv, lab.folder, self._environment(lab, run_dir, device, extra_env), folder.stdout)
         except OSError as err:
             raise LabStartError(f"could not start {lab.id}: {argv[0]}: {err.strerror or err}") from None
-        process.write_pid_file(run_dir)
+        process.write_pid_file(folder)
         run = LabRun(
             id=run_id,
             lab_id=lab_id or lab.id,
@@ -227,7 +220,7 @@ class LabRunner:
         """
         found = self.monitors.get(run.id)
         if found is None:
-            found = self.monitors[run.id] = RunMonitor(Path(run.run_dir))
+            found = self.monitors[run.id] = RunMonitor(RunFolder.of(run).path)
             if catch_up and run.status is not RunStatus.RUNNING:
                 found.catch_up(final=True)
         return found
@@ -261,7 +254,7 @@ class LabRunner:
     def process(self, run: LabRun) -> LabProcess | None:
         found = self._processes.get(run.id)
         if found is None:
-            found = LabProcess.from_pid_file(Path(run.run_dir))
+            found = LabProcess.from_pid_file(RunFolder.of(run))
             if found is None and run.pid:
                 found = LabProcess(run.pid)
             if found is not None:
@@ -305,7 +298,7 @@ class LabRunner:
 
     def _finish(self, run: LabRun, monitor: RunMonitor) -> None:
         self.running.pop(run.id, None)
-        stopped = (Path(run.run_dir) / STOP_FILE).exists()
+        stopped = RunFolder.of(run).stop.exists()
         status_text = monitor.status
         if status_text is None:
             status = RunStatus.CANCELLED if stopped else RunStatus.CRASHED
@@ -345,19 +338,16 @@ class LabRunner:
         self.running.setdefault(run.id, run)
         process = self.process(run)
         deadline = time.time() + (self.grace_s if grace_s is None else grace_s)
-        (Path(run.run_dir) / STOP_FILE).write_text(f"{deadline:.3f}\n", encoding="utf-8")
+        RunFolder.of(run).stop.write_text(f"{deadline:.3f}\n", encoding="utf-8")
         return bool(process and process.signal(STOP_SIGNAL))
 
     def _escalate_stop(self, run: LabRun, process: LabProcess | None) -> None:
         try:
-            deadline = float((Path(run.run_dir) / STOP_FILE).read_text(encoding="utf-8").split()[0])
+            deadline = float(RunFolder.of(run).stop.read_text(encoding="utf-8").split()[0])
         except (OSError, ValueError, IndexError):
             return
         if time.time() >= deadline and process is not None:
             process.signal(KILL_SIGNAL)
-
-    def stop_requested(self, run: LabRun) -> bool:
-        return (Path(run.run_dir) / STOP_FILE).exists()
 
     def wait(self, run: LabRun, timeout: float, interval: float = 0.1) -> LabRun:
         """Poll until ``run`` has finished or ``timeout`` seconds passed; returns its latest row."""
@@ -382,18 +372,3 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
         out[str(key)] = value
     return out
 
-
-def open_runner(settings: Settings, store: Store) -> LabRunner:
-    """The runner the app and the CLI use: exercise passes recorded, predictions scored, MLflow
-    export when enabled."""
-    from dltui.labs.exercise import install_exercise_recording
-    from dltui.labs.prediction import install_prediction_scoring
-
-    runner = LabRunner(settings, store)
-    install_exercise_recording(runner)
-    install_prediction_scoring(runner)
-    if settings.mlflow:
-        from dltui.labs.mlflow_export import install_mlflow_export
-
-        install_mlflow_export(runner)
-    return runner

@@ -227,15 +227,3 @@ def plot_points(
         out_x, out_y = [k[0] for k in kept], [k[1] for k in kept]
     return out_x, out_y
 
-
-SPARK_BARS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: Sequence[float], width: int = 30) -> str:
-    """The shape of a curve in one line of block characters (for plain terminals)."""
-    _, ys = downsample(list(range(len(values))), values, width)
-    if not ys:
-        return ""
-    low, high = min(ys), max(ys)
-    span = (high - low) or 1.0
-    return "".join(SPARK_BARS[min(len(SPARK_BARS) - 1, int((y - low) / span * len(SPARK_BARS)))] for y in ys)

@@ -5,22 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dltui.srs.stats import ReviewStats, heatmap_grid
+from dltui.text_charts import sparkline as spark_line
+from dltui.text_charts import text_bar as bar  # the review views draw their bars with it too
 
-SPARK = " ▁▂▃▄▅▆▇█"
 HEAT = "·░▒▓█"
 WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
 
 
 def sparkline(values: list[int]) -> str:
-    top = max(values, default=0)
-    if not top:
-        return SPARK[1] * len(values)
-    return "".join(SPARK[1 + round(v / top * (len(SPARK) - 2))] if v else SPARK[1] for v in values)
-
-
-def bar(fraction: float, width: int = 20) -> str:
-    filled = round(max(0.0, min(1.0, fraction)) * width)
-    return "█" * filled + "░" * (width - filled)
+    """Counts of cards due: zero is the floor, so a quiet day looks quiet."""
+    return spark_line(values, low=0)
 
 
 def summary_line(stats: ReviewStats) -> str:

@@ -15,8 +15,9 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dltui.context import StudyContext
-from dltui.labs.monitor import RunMonitor, format_duration
+from dltui.labs.monitor import RunMonitor
 from dltui.labs.records import get_run
+from dltui.text_charts import format_duration
 from dltui.tutor import history
 from dltui.tutor.activity import LearnerActivity
 from dltui.tutor.chat import Chat

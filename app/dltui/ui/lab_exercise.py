@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from textual.app import SuspendNotSupported
 
+from dltui.labs.errors import LabStartError
 from dltui.labs.exercise import open_in_editor, prepare_workspace, start_grader
 from dltui.labs.registry import Lab
-from dltui.labs.runner import LabStartError
 
 
 class ExerciseActions:

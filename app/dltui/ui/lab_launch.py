@@ -2,16 +2,16 @@
 for (with the learner's prediction), `s` asks before stopping a run, and the note said on quitting
 while runs go on.
 
-A mixin of `LabsPane`: it uses the pane's runner, context, rows, selection and `show_runs`.
+A mixin of `LabsPane`: it uses the pane's runner, context, `lab_watch`, selection and `show_runs`.
 """
 
 from __future__ import annotations
 
 from textual.widgets import OptionList
 
+from dltui.labs.errors import LabStartError
 from dltui.labs.params import ParamError
 from dltui.labs.registry import Lab
-from dltui.labs.runner import LabStartError
 from dltui.store.models import LabRun
 from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_form import LabForm, LaunchRequest
@@ -48,7 +48,7 @@ class LaunchActions:
         self.show_runs([run.id for run in runs])
 
     def action_stop_run(self) -> None:
-        run = self.rows.get(self.current or "") if self.current else None
+        run = self.lab_watch.current_run()
         highlighted = self._highlighted_run()
         if self.query_one("#run-list", OptionList).has_focus and highlighted is not None:
             run = highlighted

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from rich.markup import escape
 from textual.events import Resize
+from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from dltui.labs.exercise import EXERCISE_SUFFIX
-from dltui.labs.monitor import RunMonitor, format_value, run_labels
+from dltui.labs.monitor import RunMonitor, run_labels
 from dltui.store.models import LabRun
+from dltui.text_charts import format_value
 from dltui.ui.contained import Contained
 from dltui.ui.lab_plot import run_colour
 
@@ -97,10 +99,10 @@ class RunList(Contained, OptionList):
     """The runs; redrawn only when a line changed, and in place when the runs are the same."""
 
     drawing_name = "run list"
+    lines: reactive[tuple[tuple[str, str], ...]] = reactive(tuple, init=False)  # (run id, line) each
 
     def __init__(self, *, id: str | None = None):  # noqa: A002 - Textual's name for it
         super().__init__(id=id)
-        self._shown_lines: tuple[tuple[str, str], ...] = ()
         self._last: tuple[list[LabRun], list[str], dict[str, RunMonitor]] | None = None
 
     def _line_width(self) -> int:
@@ -131,9 +133,9 @@ class RunList(Contained, OptionList):
                 text = run_line(run, labels[run.id], fraction_of(monitors.get(run.id)), width, f"#{order}")
             mark = f"[{run_colour(shown.index(run.id))}]●[/]" if run.id in shown else " "
             lines.append((run.id, mark + escape(fit(text, width))))
-        previous, self._shown_lines = self._shown_lines, tuple(lines)
-        if self._shown_lines == previous:
-            return
+        self.lines = tuple(lines)  # drawn by watch_lines, only when a line changed
+
+    def watch_lines(self, previous: tuple[tuple[str, str], ...], lines: tuple[tuple[str, str], ...]) -> None:
         if [run_id for run_id, _ in previous] == [run_id for run_id, _ in lines]:
             # Same runs in the same order (the usual tick: a percentage moved): change the texts
             # in place; rebuilding the list would make the whole screen lay itself out again.

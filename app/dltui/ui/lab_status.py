@@ -5,24 +5,24 @@ from __future__ import annotations
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import reactive
 from textual.widgets import Static
 
 from dltui.labs.attach import readable_metrics
-from dltui.labs.monitor import RunMonitor, format_duration, headline_metrics
+from dltui.labs.monitor import RunMonitor, headline_metrics
 from dltui.labs.registry import Lab
 from dltui.store.models import LabRun
+from dltui.text_charts import format_duration, text_bar
 from dltui.ui.contained import ContainedStatic
 
 BAR_CELLS = 20
+NO_RUN = "No run selected: pick a lab and press r to run it."
 
 
 def progress_bar(fraction: float, cells: int = BAR_CELLS) -> str:
     """A bar drawn in text: repainting it never asks the screen for a new layout (a ProgressBar
     widget's percentage label does, on every update)."""
-    filled = fraction * cells
-    full = int(filled)
-    half = "╸" if filled - full >= 0.5 and full < cells else ""
-    return "━" * full + half + "─" * (cells - full - len(half))
+    return text_bar(fraction, cells, "━", "─", "╸")
 
 
 class RunSummary(Vertical):
@@ -35,20 +35,30 @@ class RunSummary(Vertical):
     RunSummary #run-metrics { height: auto; min-height: 2; }
     """
 
-    def __init__(self, *, id: str | None = None):  # noqa: A002 - Textual's name for it
-        super().__init__(id=id)
-        self._shown: dict[str, str] = {}
-        self._about_lab = False  # a lab's description is shown: its height differs from a run's
+    # The three lines' texts: a watcher repaints a line only when its text changed. While a run
+    # is shown the heights stay put, so a new text needs a repaint but never a new layout of the
+    # screen; the title (a long run id may wrap) and a lab's description (any length) do.
+    title: reactive[str] = reactive(NO_RUN, init=False)
+    eta: reactive[str] = reactive("", init=False)
+    metrics: reactive[str] = reactive("", init=False)
+    about_lab: reactive[bool] = reactive(False, init=False)  # a lab's description, not a run, is shown
 
-    def _set(self, widget_id: str, text: str, layout: bool = False) -> None:
-        # While a run is shown the heights stay put, so a new text needs a repaint but never a
-        # new layout of the screen; an unchanged text needs nothing at all.
-        if self._shown.get(widget_id) != text:
-            self._shown[widget_id] = text
-            self.query_one(f"#{widget_id}", Static).update(text, layout=layout)
+    def watch_title(self, text: str) -> None:
+        self.query_one("#run-title", Static).update(text, layout=True)
+
+    def watch_eta(self, text: str) -> None:
+        self.query_one("#run-eta", Static).update(text, layout=self.about_lab)
+
+    def watch_metrics(self, text: str) -> None:
+        self.query_one("#run-metrics", Static).update(text, layout=self.about_lab)
+
+    def watch_about_lab(self) -> None:
+        # A lab's description and a run's lines differ in height: lay them out again once.
+        for line in self.query(Static):
+            line.refresh(layout=True)
 
     def compose(self) -> ComposeResult:
-        yield ContainedStatic("No run selected: pick a lab and press r to run it.", id="run-title")
+        yield ContainedStatic(NO_RUN, id="run-title")
         yield ContainedStatic("", id="run-eta")
         yield ContainedStatic("", id="run-metrics")
 
@@ -56,19 +66,19 @@ class RunSummary(Vertical):
         """Before any run is picked: what the highlighted lab is about."""
         # Title, target and description each get their own lines: at 80 columns they never fit
         # on one, and the description wraps to as many lines as it needs.
-        self._about_lab = True
-        self._set("run-title", f"[b]{escape(lab.title)}[/b]", layout=True)
-        self._set("run-eta", escape(f"target: {lab.target.describe()}") if lab.target else "no target", layout=True)
+        self.about_lab = True
+        self.title = f"[b]{escape(lab.title)}[/b]"
+        self.eta = escape(f"target: {lab.target.describe()}") if lab.target else "no target"
         keys = "r: run, e: exercise" if lab.exercise else "r: run"
         how = f"[b]{escape(lab.unavailable)}[/b]" if lab.unavailable else f"[dim]({keys})[/dim]"
-        self._set("run-metrics", escape(lab.description or "") + "  " + how, layout=True)
+        self.metrics = escape(lab.description or "") + "  " + how
 
     def show(self, run: LabRun, monitor: RunMonitor, running: bool) -> None:
-        layout, self._about_lab = self._about_lab, False
+        self.about_lab = False
         status = "running" if running else run.status.value
         verdict = {True: "  ★ passed", False: "  not passed", None: ""}[run.passed if not running else None]
         # The title changes only with the status; a long run id may need a second line.
-        self._set("run-title", f"[b]{escape(run.id)}[/b]  {status}{verdict}", layout=True)
+        self.title = f"[b]{escape(run.id)}[/b]  {status}{verdict}"
         progress = monitor.progress
         line = ""
         if progress is not None and progress.total > 0:
@@ -78,9 +88,9 @@ class RunSummary(Vertical):
             # The bar gives up cells before the numbers are cut (80 columns leave about 50 here).
             cells = max(6, min(BAR_CELLS, self.size.width - len(rest))) if self.size.width else BAR_CELLS
             line = progress_bar(progress.fraction, cells) + rest
-        self._set("run-eta", escape(line.strip()), layout=layout)
+        self.eta = escape(line.strip())
         values = monitor.latest if running else monitor.final_metrics()  # a grader's checks come at the end
         metrics = "  ".join(f"{name} {value}" for name, value in headline_metrics(readable_metrics(values), 5))
         counts = monitor.counts()
         note = f"  [{counts}]" if monitor.tail.skipped or monitor.tail.unknown else ""
-        self._set("run-metrics", escape((metrics or "no metrics yet") + note), layout=layout)
+        self.metrics = escape((metrics or "no metrics yet") + note)

@@ -1,30 +1,30 @@
 """The Labs area: labs and runs on the left; the selected runs' curves, progress and output.
 
-All process and file work is the runner's (`dltui.labs.runner`): this pane polls it four times a
-second and redraws only what changed, so a lab writing thousands of events a second costs the
-TUI a bounded slice of each tick. On mount it re-attaches to runs still going (a TUI that quit,
-or an SSH connection that dropped, left them running) and plots them again.
+What is watched (runs, the shown ones, the runner read in slices) is `dltui.labs.watch.LabWatch`,
+on the runner the context owns; this pane ticks it four times a second and draws. What it draws
+from lives in reactives (`plot_inputs`, `output_inputs`, `rows_read`): a watcher draws only when
+its value changed, so a lab writing thousands of events a second costs the TUI a bounded slice of
+each tick. On mount it re-attaches to runs still going (a TUI that quit, or an SSH connection
+that dropped, left them running) and plots them again.
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from rich.markup import escape
-from sqlalchemy.exc import SQLAlchemyError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from dltui.context import StudyContext
-from dltui.labs import records
 from dltui.labs.exercise import EXERCISE_SUFFIX
-from dltui.labs.monitor import output_tail, run_labels
+from dltui.labs.monitor import run_labels
 from dltui.labs.registry import Lab
-from dltui.labs.runner import open_runner
+from dltui.labs.watch import LabWatch, WatchTrouble
 from dltui.store.models import LabRun, RunStatus
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import Contained, ContainedStatic
@@ -39,10 +39,7 @@ from dltui.ui.requests import TalkAboutRun
 
 POLL_S = 0.25  # how often the files are read; redraws happen only when something changed
 PLOT_EVERY_S = 0.5  # a plotext frame costs tens of ms: two a second are plenty for curves
-RESCAN_TICKS = 8  # every 2 s: pick up runs started by another dltui (e.g. `dltui lab run`)
-LIST_TICKS = 4  # the run list (progress percentages) is rebuilt at most once a second
 DRAIN_S = 0.02  # pause between slices while catching up on a backlog: keys get their turn
-RECENT_RUNS = 40
 GRADER_LINES = 200  # a grader's whole report fits; a lab's output shows its last lines
 
 
@@ -82,25 +79,35 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         Binding("g", "grade", "Grade", show=False),
     ]
 
+    # What the plot (runs and their versions, and the view) and the output box (run, output size,
+    # status) were last drawn from; None: draw again whatever comes next.
+    plot_inputs: reactive[tuple | None] = reactive(None, init=False)
+    output_inputs: reactive[tuple | None] = reactive(None, init=False)
+    rows_read: reactive[int] = reactive(0, init=False)  # the watch's count of run-list reads
+
     def __init__(self, context: StudyContext):
         super().__init__()
         self.context = context
-        self.runner = open_runner(context.settings, context.store)
-        self.runner.on_finish.append(self._run_finished)
-        self.rows: dict[str, LabRun] = {}
-        self.shown: list[str] = []  # runs overlaid on the plot
-        self.current: str | None = None  # the run whose progress and output are shown
-        self.ready = False  # set once the first reconcile finished
+        self.runner = context.runner
+        self.lab_watch = LabWatch(self.runner)
         self._wanted_lab: str | None = None  # asked for (select_lab) before the list was loaded
-        self._ticks = 0
-        self._rows_dirty = False
         self._draining = False
         self._trouble = False  # the last tick failed (told once, not four times a second)
-        self._plot_signature: tuple = ()
         self._plot_drawn_at = 0.0
-        self._output_signature: tuple = ()
         self._predictions = {}  # run id -> the learner's prediction (PredictionFollowUp)
         self._asked_about = set()
+
+    @property
+    def ready(self) -> bool:
+        return self.lab_watch.ready
+
+    @property
+    def shown(self) -> list[str]:
+        return self.lab_watch.shown
+
+    @property
+    def current(self) -> str | None:
+        return self.lab_watch.current
 
     def compose(self) -> ComposeResult:
         with Vertical(id="labs-side"):
@@ -126,12 +133,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         self.run_worker(self._load, thread=True, group="labs-load", exit_on_error=False)
 
     def _load(self) -> None:
-        try:
-            registry = self.runner.registry
-            alive = self.runner.reconcile()
-            problems = registry.problems
-        except Exception as err:  # a busy or broken database, an unreadable folder: say so, go on
-            alive, problems = [], [f"could not load the lab runs: {err}"]
+        problems, alive = self.lab_watch.load()
         try:
             self.app.call_from_thread(self._loaded, problems, alive)
         except RuntimeError:  # the app closed first
@@ -149,14 +151,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         if problems:
             self.query_one("#labs-notice", Static).update(escape(f"{len(problems)} lab problem(s): {problems[0]}"))
             self.notify(f"{problems[0]} (all: dltui lab list)", severity="warning", timeout=8)
-        if alive:  # re-attach: plot what is still running, the newest first
-            alive.sort(key=lambda run: run.started_at, reverse=True)
-            newest = alive[0]
-            group = [r.id for r in alive if newest.group_id and r.group_id == newest.group_id]
-            self.shown = group or [newest.id]
-            self.current = newest.id
-        self.ready = True
-        self._refresh_rows()
+        self.lab_watch.attach(alive)
         self._redraw()
         self.set_interval(POLL_S, self._tick)
         if self._wanted_lab:
@@ -166,8 +161,11 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
 
     def _tick(self) -> None:
         try:
-            self._update()
-        except (OSError, SQLAlchemyError) as err:  # a full disk, a database busy for too long
+            self._catch_up(self.lab_watch.tick())
+            for run in self.lab_watch.take_finished():
+                self._run_finished(run)
+            self._redraw()
+        except WatchTrouble as err:  # a full disk, a database busy for too long
             if not self._trouble:
                 self.notify(f"Labs: {err}; will keep trying.", severity="error", timeout=10)
             self._trouble = True
@@ -178,21 +176,8 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         else:
             self._trouble = False
 
-    def _update(self) -> None:
-        self._read()
-        self._ticks += 1
-        if self._ticks % RESCAN_TICKS == 0 and self.runner.pick_up_new_runs():
-            self._rows_dirty = True
-        if self._rows_dirty or self._ticks % LIST_TICKS == 0:
-            self._rows_dirty = False
-            self._refresh_rows()
-        self._redraw()
-
-    def _read(self) -> None:
-        """One bounded slice of reading; with a backlog, another slice soon, between key presses."""
-        self.runner.poll()
-        self.runner.read_finished(self.shown)
-        behind = self.runner.behind or self.runner.behind_on(self.shown)
+    def _catch_up(self, behind: bool) -> None:
+        """With a backlog, another slice of reading soon, between key presses."""
         if behind and not self._draining:
             self._draining = True
             self.set_timer(DRAIN_S, self._drain)
@@ -200,88 +185,69 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
     def _drain(self) -> None:
         self._draining = False
         try:
-            self._read()
-        except (OSError, SQLAlchemyError):
+            self._catch_up(self.lab_watch.read())
+        except WatchTrouble:
             pass  # the next tick says what is wrong
 
-    def _refresh_rows(self) -> None:
-        rows = {run.id: run for run in records.recent_runs(self.runner.store, RECENT_RUNS)}
-        for run_id in [*self.shown, *([self.current] if self.current else [])]:
-            if run_id not in rows:
-                found = records.get_run(self.runner.store, run_id)
-                if found:
-                    rows[run_id] = found
-        self.rows = rows
-        self._redraw_run_list()
-
-    def _redraw_run_list(self) -> None:
-        self.query_one(RunList).show(list(self.rows.values()), self.shown, self.runner.monitors)
-
     def _redraw(self) -> None:
-        """Redraw the plot and the summary when their inputs changed; otherwise do nothing."""
+        """Hand the reactives what the plot, the output and the run list would be drawn from."""
+        self.rows_read = self.lab_watch.rows_read
         plot = self.query_one(LossPlot)
-        shown = [self.rows.get(run_id) or records.get_run(self.runner.store, run_id) for run_id in self.shown]
-        shown = [run for run in shown if run is not None]
-        monitors = [(run, self.runner.monitor(run, catch_up=False)) for run in shown]
         view = plot.view
-        signature = (
-            tuple((run.id, m.version) for run, m in monitors),
+        inputs = (
+            tuple((run.id, m.version) for run, m in self.lab_watch.shown_runs()),
             view.x_axis, view.smoothing, view.log_scale, view.panels,
         )
         # Redraws are spaced so that drawing takes at most an eighth of the time, however slow
         # plotext is at this terminal size (the lab needs the CPU more); a change of view is
         # drawn at once.
-        view_changed = signature[1:] != self._plot_signature[1:]
+        view_changed = inputs[1:] != (self.plot_inputs or ())[1:]
         spacing = max(PLOT_EVERY_S, 8 * plot.last_render_s)
-        due = view_changed or time.monotonic() - self._plot_drawn_at >= spacing
-        if signature != self._plot_signature and due:
-            self._plot_signature = signature
-            self._plot_drawn_at = time.monotonic()
-            labels = run_labels(shown) if len(shown) > 1 else {run.id: run.lab_id for run in shown}
-            marks = self.marks([run.id for run in shown])
-            plot.show([(self.labelled(run.id, labels[run.id]), monitor) for run, monitor in monitors], marks)
-            legend = plot.legend() + ("  [dim]····· your prediction[/dim]" if marks else "")
-            view_text = escape(view.describe())
-            self.query_one(PlotLegend).update(f"{legend}\n[dim]{view_text}[/dim]" if legend else f"[dim]{view_text}[/dim]")
-            self._show_summary()
-        self._show_output()
+        if view_changed or time.monotonic() - self._plot_drawn_at >= spacing:
+            self.plot_inputs = inputs
+        run = self.lab_watch.current_run()
+        self.output_inputs = (run.id, self.lab_watch.output_size(run), run.status) if run else ()
 
-    def _show_summary(self) -> None:
-        run = self.rows.get(self.current or "")
-        if run is None:
-            return
-        monitor = self.runner.monitor(run, catch_up=False)
-        running = run.id in self.runner.running
-        self.query_one(RunSummary).show(run, monitor, running)
+    def watch_rows_read(self) -> None:
+        self._redraw_run_list()
 
-    def _show_output(self) -> None:
-        run = self.rows.get(self.current or "")
+    def _redraw_run_list(self) -> None:
+        self.query_one(RunList).show(list(self.lab_watch.rows.values()), self.shown, self.runner.monitors)
+
+    def watch_plot_inputs(self) -> None:
+        self._plot_drawn_at = time.monotonic()
+        shown = self.lab_watch.shown_runs()
+        runs = [run for run, _ in shown]
+        labels = run_labels(runs) if len(runs) > 1 else {run.id: run.lab_id for run in runs}
+        marks = self.marks([run.id for run in runs])
+        plot = self.query_one(LossPlot)
+        plot.show([(self.labelled(run.id, labels[run.id]), monitor) for run, monitor in shown], marks)
+        legend = plot.legend() + ("  [dim]····· your prediction[/dim]" if marks else "")
+        view_text = escape(plot.view.describe())
+        self.query_one(PlotLegend).update(f"{legend}\n[dim]{view_text}[/dim]" if legend else f"[dim]{view_text}[/dim]")
+        run = self.lab_watch.current_run()
+        if run is not None:
+            self.query_one(RunSummary).show(run, self.lab_watch.monitor(run), self.lab_watch.is_running(run))
+
+    def watch_output_inputs(self) -> None:
+        run = self.lab_watch.current_run()
         box = self.query_one("#run-output-box")
-        if box.display != (run is not None):  # no run picked: the lab's description has the room
-            box.display = run is not None
+        box.display = run is not None  # no run picked: the lab's description has the room
         if run is None:
             return
-        log = Path(run.run_dir) / "stdout.log"
-        try:
-            size = log.stat().st_size
-        except OSError:
-            size = -1
-        signature = (run.id, size, run.status)
-        if signature == self._output_signature:
-            return
-        self._output_signature = signature
         grading = run.lab_id.endswith(EXERCISE_SUFFIX)
         self.set_class(grading, "grading")
-        lines = output_tail(Path(run.run_dir), GRADER_LINES if grading else 5)
-        running = run.id in self.runner.running
+        lines = self.lab_watch.output(run, GRADER_LINES if grading else 5)
+        running = self.lab_watch.is_running(run)
         text = "\n".join(lines) if lines else ("(no output yet)" if running else "(no output)")
         self.query_one("#run-output", Static).update(escape(text), layout=grading)
 
+    def _draw_again(self) -> None:
+        """The plot, summary and output are drawn on the next redraw even if their inputs are the same."""
+        self.set_reactive(LabsPane.plot_inputs, None)
+        self.set_reactive(LabsPane.output_inputs, None)
+
     def _run_finished(self, run: LabRun) -> None:
-        if not self.ready:  # finished while catching up at start-up (in the loading thread)
-            return
-        self.rows[run.id] = run
-        self._rows_dirty = True
         if run.lab_id.endswith(EXERCISE_SUFFIX):
             if run.passed:
                 self.notify("Exercise passed: each check counts for the topics it covers (see Progress).", timeout=8)
@@ -291,9 +257,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
             self.notify(f"{run.id} {run.status.value}: its output is under the plot.", severity="error", timeout=8)
         self.follow_up_prediction(run)
         if run.id in self.shown or run.id == self.current:
-            self._plot_signature = ()  # the summary shows the final status, the legend the prediction's
-        if run.id == self.current:
-            self._output_signature = ()
+            self._draw_again()  # the summary shows the final status, the legend the prediction's
 
     # -- selection --------------------------------------------------------------------------------
 
@@ -302,7 +266,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         return self.runner.registry.labs.get(option.id) if option and option.id else None
 
     def _highlighted_run(self) -> LabRun | None:
-        return self.rows.get(self.query_one(RunList).highlighted_run_id or "")
+        return self.lab_watch.rows.get(self.query_one(RunList).highlighted_run_id or "")
 
     def select_lab(self, lab_id: str) -> None:
         """Highlight a lab (e.g. opened from the topic map) so that r runs it and e opens its exercise."""
@@ -330,44 +294,37 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         event.stop()
         if event.option_list.id == "lab-list":
             self.action_run_lab()
-        elif event.option_list.id == "run-list" and event.option.id in self.rows:
-            run = self.rows[event.option.id]
-            group = [r.id for r in self.rows.values() if run.group_id and r.group_id == run.group_id]
-            self.show_runs(group or [run.id], current=run.id)
+        elif event.option_list.id == "run-list" and (run := self.lab_watch.rows.get(event.option.id or "")):
+            self.show_runs(self.lab_watch.group_of(run), current=run.id)
 
     def show_runs(self, run_ids: list[str], current: str | None = None) -> None:
-        self.shown = list(run_ids)
-        self.current = current or (run_ids[0] if run_ids else None)
-        if self.current:  # "why did it do that?" in the chat is about this run
-            self.context.activity = LearnerActivity.watching_run(self.current)
-        self.read_predictions(self.shown)
-        self._output_signature = ()
-        self._plot_signature = ()
-        self._refresh_rows()
-        self._redraw()
+        self.lab_watch.show(run_ids, current)
+        self._shown_changed()
 
     def action_toggle_overlay(self) -> None:
         run = self._highlighted_run()
-        if run is None:
-            return
-        if run.id in self.shown:
-            self.shown.remove(run.id)
-        else:
-            self.shown.append(run.id)
-            self.current = run.id
-        self.show_runs(self.shown, self.current if self.current in self.shown else None)
+        if run is not None:
+            self.lab_watch.toggle(run)
+            self._shown_changed()
+
+    def _shown_changed(self) -> None:
+        if self.current:  # "why did it do that?" in the chat is about this run
+            self.context.activity = LearnerActivity.watching_run(self.current)
+        self.read_predictions(self.shown)
+        self._draw_again()
+        self._redraw()
 
     def action_details(self) -> None:
         """Artifacts, log messages, checkpoints and raw unknown events of the selected run."""
-        run = self.rows.get(self.current or "")
+        run = self.lab_watch.current_run()
         if run is None:
             self.notify("No run selected.", severity="warning")
             return
-        self.app.push_screen(RunDetails(run.id, self.runner.monitor(run, catch_up=False)))
+        self.app.push_screen(RunDetails(run.id, self.lab_watch.monitor(run)))
 
     def action_ask_tutor(self) -> None:
         """Talk about the run under the cursor (or the one shown) with the tutor, in the Chat."""
-        run = self._highlighted_run() or self.rows.get(self.current or "")
+        run = self._highlighted_run() or self.lab_watch.current_run()
         if run is None:
             self.notify("Pick a run in the Runs list first (start one with r).", severity="warning")
             return
