@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from dltui.srs.stats import ReviewStats, heatmap_grid
 from dltui.text_charts import sparkline as spark_line
-from dltui.text_charts import text_bar as bar  # the review views draw their bars with it too
+from dltui.text_charts import text_bar as bar
 
 HEAT = "·░▒▓█"
 WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")

@@ -171,9 +171,10 @@ class LossPlot(Contained, PlotextPlot):
         plt.plotsize(width, height)
         plt._set_size(width, height)  # textual-plotext's belt and braces: resizing needs both
         plt.theme(self._get_plotext_theme_name(self.app.theme))
-        plt._set_sizes()
-        plt._build_matrix()
-        return PlotCells(plt.monitor.matrix, self.app.ansi_theme)
+        # plotext's own steps before it writes ANSI; textual-plotext's Plot does not declare them
+        plt._set_sizes()  # type: ignore[attr-defined]
+        plt._build_matrix()  # type: ignore[attr-defined]
+        return PlotCells(plt.monitor.matrix, self.app.ansi_theme)  # type: ignore[attr-defined]
 
     def _draw(self, sub, series: MetricSeries, label: str, run_index: int, width: int, log: bool):
         xs, ys = plot_points(series, self.view.x_axis, self.view.smoothing, width, log_scale=log)

@@ -7,7 +7,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from dltui.srs import ReviewStats
-from dltui.srs.report import HEAT, bar, forecast_lines, heatmap_lines, summary_line
+from dltui.srs.report import HEAT, forecast_lines, heatmap_lines, summary_line
+from dltui.text_charts import text_bar
 
 HEAT_STYLES = ("grey37", "green4", "green3", "green1", "bold bright_green")
 
@@ -38,7 +39,7 @@ class ReviewStatsView(VerticalScroll):
         for domain_id, fraction in stats.domain_mastery.items():
             title = domain_titles.get(domain_id, domain_id)
             text.append(f"  {domain_id} {title:<{width}} ")
-            text.append(bar(fraction, 20), style="green")
+            text.append(text_bar(fraction, 20), style="green")
             text.append(f" {fraction:4.0%}\n")
         text.append("\nv: back to the cards", style="italic")
         self.query_one("#stats-text", Static).update(text)
