@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from dltui.curriculum import CardKind
@@ -17,6 +20,25 @@ def _state_label(card: QueuedCard) -> str:
     if card.retrievability is None:
         return "review"
     return f"recall {card.retrievability:.0%}"
+
+
+class NumberBox(Input):
+    """The number card's text box. Here u is a letter, so undo is ctrl+z alone, and the footer says so."""
+
+    BINDINGS = [Binding("ctrl+z", "undo", "Undo", key_display="^z")]
+
+    can_undo: reactive[bool] = reactive(False, bindings=True, init=False)  # set by the review pane
+
+    class UndoPressed(Message):
+        """ctrl+z in the box: the review pane takes the last change back."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self.can_undo
+        return super().check_action(action, parameters)
+
+    def action_undo(self) -> None:
+        self.post_message(self.UndoPressed())
 
 
 class CardView(VerticalScroll):
@@ -37,7 +59,7 @@ class CardView(VerticalScroll):
         yield Static(id="card-topic", markup=False)
         yield Static(id="card-front", markup=False)
         yield Static(id="card-choices", markup=False, classes="hidden")
-        yield Input(id="card-input", placeholder="type a number, Enter to check", classes="hidden")
+        yield NumberBox(id="card-input", placeholder="type a number, Enter to check", classes="hidden")
         yield Static(id="card-grade", classes="hidden")
         yield Static(id="card-back", classes="hidden")
 
@@ -51,7 +73,7 @@ class CardView(VerticalScroll):
         if content.kind is CardKind.MULTIPLE_CHOICE:
             choices.update("\n".join(f"{chr(ord('a') + i)}) {text}" for i, text in enumerate(content.choices)))
         choices.set_class(content.kind is not CardKind.MULTIPLE_CHOICE, "hidden")
-        number = self.query_one("#card-input", Input)
+        number = self.query_one(NumberBox)
         number.value = ""
         number.disabled = False
         number.set_class(content.kind is not CardKind.NUMERIC, "hidden")
@@ -76,7 +98,7 @@ class CardView(VerticalScroll):
             given = "no answer" if not response else f"you answered {response}"
             grade.update(Text("✓ correct" if correct else f"✗ not quite: {given}", style="green" if correct else "red"))
             grade.remove_class("hidden")
-        self.query_one("#card-input", Input).disabled = True
+        self.query_one(NumberBox).disabled = True
 
     def show_message(self, title: str, body: str = "") -> None:
         """No card: say why (all done, quiz over...) and what comes next."""
