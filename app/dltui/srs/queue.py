@@ -65,7 +65,7 @@ class ReviewQueue(StudyDeck):
     def __init__(self, context, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
         super().__init__(context, clock, scheduler)
         self._topic_order = _prerequisite_order(context.curriculum)
-        self._watch = ChangeWatch(context.store.path)
+        self._watch: ChangeWatch | None = None  # opened at the first look at the due cards
         self._due: DueCards | None = None
         self._shown_states: dict[int, int] = {}  # state of each card shown, for today's counts
 
@@ -141,6 +141,8 @@ class ReviewQueue(StudyDeck):
     # -- today's due cards, kept in memory (due_cards.py) -----------------------------------
 
     def _due_cards(self, now: datetime) -> DueCards:
+        if self._watch is None:
+            self._watch = ChangeWatch(self.context.store.path)
         version = self._watch.version()
         day_start = self.clock.day(now).start
         if self._due is None or not self._due.fresh(now, day_start, version):

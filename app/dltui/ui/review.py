@@ -156,7 +156,7 @@ class ReviewPane(Vertical, can_focus=True):
         if (quiz := self.session.quiz) is not None:
             title = quiz.topic.title
             title = title if len(title) <= 36 else title[:35] + "…"  # the line fits 80 columns whole
-            status.update(f"Quiz · {title} · {quiz.position}/{quiz.size} answered · r: back to reviews")
+            status.update(f"Quiz · {title} · {quiz.position}/{quiz.size} answered · r: back to reviews", layout=False)
             return
         if self.session.deck is not None:
             from dltui.srs.today import today_counts  # the one definition every screen shows
@@ -164,14 +164,15 @@ class ReviewPane(Vertical, can_focus=True):
             today = today_counts(self.context, self.session.clock)
             status.update(
                 f"Review · due today {today.due} (learning {today.learning} · reviews {today.reviews} · "
-                f"new {today.new}) · done today {today.done}"
+                f"new {today.new}) · done today {today.done}",
+                layout=False,  # one line, always: no layout pass for it
             )
 
     def _update_ratings(self) -> None:
         session = self.session
         ratings = self.query_one("#review-ratings", Static)
         if session.card is None:
-            ratings.update("")
+            ratings.update("", layout=False)
             return
         if not session.revealed:
             content = session.card.content
@@ -182,7 +183,7 @@ class ReviewPane(Vertical, can_focus=True):
             }.get(content.kind, "space: show the answer")
             if session.history:  # u is a letter inside the number box; ctrl+z works there too
                 hint += " · ctrl+z: undo" if content.kind is CardKind.NUMERIC else " · u: undo"
-            ratings.update(Text(hint, style="italic"))
+            ratings.update(Text(hint, style="italic"), layout=False)
             return
         line = Text()
         for key, rating in RATING_KEYS.items():
@@ -191,7 +192,7 @@ class ReviewPane(Vertical, can_focus=True):
             line.append(" ")
         if session.proposed is not None:
             line.append(f" Enter: {session.proposed.name}", style="italic")
-        ratings.update(line)
+        ratings.update(line, layout=False)  # one line, always
 
     def notice(self, message: str) -> None:
         self.query_one("#review-notice", Static).update(message)
