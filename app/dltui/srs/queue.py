@@ -73,6 +73,12 @@ class ReviewQueue(StudyDeck):
 
     def next_card(self) -> QueuedCard | None:
         """The card to show now, or None when the session is over for now."""
+        card = self._choose_next()
+        if card is not None:  # its state before the answer, for today's counts (answer())
+            self._shown_states[card.card_id] = card.state
+        return card
+
+    def _choose_next(self) -> QueuedCard | None:
         now = self.clock.now()
         settings = self.context.settings
         due = self._due_cards(now)
@@ -172,7 +178,6 @@ class ReviewQueue(StudyDeck):
                     due.stale = True
                     continue
                 if (card := queued_card(self.context, row, self.scheduler, now)) is not None:
-                    self._shown_states[card_id] = row.state
                     return card
         return None
 
