@@ -70,11 +70,12 @@ class DueCards:
             self.reviews.remove(card_id)
         self.learning = [entry for entry in self.learning if entry[1] != card_id]
 
-    def answered(self, row: CardState, state_before: int, counted: bool) -> None:
-        """Follow our own answer: the card moves to its new place; today's counts go up."""
-        self.forget(row.id)
-        if row.state in LEARNING_STATES and not (row.suspended or row.retired):
-            bisect.insort(self.learning, (as_utc(row.due), row.id))
+    def answered(self, card_id: int, state_before: int, learning_due: datetime | None, counted: bool) -> None:
+        """Follow our own answer: the card leaves its place, back among the learning cards if it
+        is on a step (due ``learning_due``); today's counts go up."""
+        self.forget(card_id)
+        if learning_due is not None:
+            bisect.insort(self.learning, (as_utc(learning_due), card_id))
         if counted and state_before == int(State.Review):
             self.reviews_done += 1
         elif counted and state_before == 0:

@@ -188,9 +188,10 @@ class ReviewQueue(StudyDeck):
             if state_before is None:  # not a card this queue showed: its place is unknown
                 self._due.stale = True
             else:
-                with self.context.store.read() as session:
-                    row = session.get(CardState, card_id)
-                self._due.answered(row, state_before, counted=self.mode == "review")
+                # fsrs's learning and relearning steps are minutes, its review intervals a day or
+                # more; a card placed wrongly here fails still_due() when its turn comes.
+                on_step = answer.interval < timedelta(days=1) and not answer.became_leech
+                self._due.answered(card_id, state_before, answer.due if on_step else None, self.mode == "review")
                 self._due.version = self._watch.version()  # our own commit is followed already
         return answer
 
