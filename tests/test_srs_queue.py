@@ -266,3 +266,16 @@ def test_a_card_added_elsewhere_shows_up(tmp_path):
     assert queue.next_card().content.front == "A card from the tutor?"
     other.close()
     context.close()
+
+
+def test_a_card_that_comes_due_while_the_queue_is_open_joins_it(tmp_path):
+    context, _ = all_reviews_due(tmp_path)
+    first = sql_order(context)[0]
+    with context.store.session() as session:
+        session.get(CardState, card_id(context, first)).due = NOW + timedelta(minutes=5)
+    now = FakeNow(NOW)
+    queue = queue_at(context, now)
+    assert queue.next_card().card_key != first
+    now.value += timedelta(minutes=10)
+    assert queue.next_card().card_key == first
+    context.close()
