@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from fsrs import Rating, Scheduler
 
@@ -22,6 +23,9 @@ from dltui.srs.deck import QueuedCard, StudyDeck
 from dltui.srs.queue import ReviewQueue
 from dltui.srs.quiz import Quiz
 from dltui.srs.summary import session_summary
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 
 class Stage(Enum):
@@ -55,7 +59,7 @@ class ClosingMessage:
 class ReviewSession:
     """Today's queue or a quiz, one card at a time; every answer is committed as it is given."""
 
-    context: object
+    context: StudyContext = field(repr=False)
     clock: StudyClock
     scheduler: Scheduler | None = None
     deck: StudyDeck | None = None
@@ -67,8 +71,8 @@ class ReviewSession:
     intervals: dict[Rating, timedelta] = field(default_factory=dict)
     history: list[UndoStep] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)  # log ids given here and not undone, for the summary
-    _deck_start: int = 0  # where the current deck's answers begin in ``answered``
-    _shown_at: float = 0.0
+    _deck_start: int = field(default=0, init=False, repr=False)  # where this deck's answers begin in ``answered``
+    _shown_at: float = field(default=0.0, init=False, repr=False)  # time.monotonic() when the card was asked
 
     @property
     def quiz(self) -> Quiz | None:
