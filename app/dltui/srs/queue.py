@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fsrs import Scheduler, State
+from fsrs import Rating, Scheduler, State
 from sqlalchemy import Integer, func, literal_column, or_
 from sqlmodel import Session, select
 
+from dltui.srs.answers import Answer
 from dltui.srs.days import StudyClock, as_utc
 from dltui.srs.deck import QueuedCard, StudyDeck, queued_card
 from dltui.srs.due_cards import REBUILD_AFTER, ChangeWatch, DueCards, still_due
@@ -192,7 +193,7 @@ class ReviewQueue(StudyDeck):
                     return card
         return None
 
-    def answer(self, card_id: int, rating, **kwargs):
+    def answer(self, card_id: int, rating: Rating | int, **kwargs) -> Answer:
         answer = super().answer(card_id, rating, **kwargs)
         state_before = self._shown_states.pop(card_id, None)
         if self._due is not None:
@@ -206,7 +207,7 @@ class ReviewQueue(StudyDeck):
                 self._due.version = self._watch.version()  # our own commit is followed already
         return answer
 
-    def bury(self, card_id: int):
+    def bury(self, card_id: int) -> datetime | None:
         previous = super().bury(card_id)
         self._forget(card_id)
         return previous
@@ -219,7 +220,7 @@ class ReviewQueue(StudyDeck):
             self._due.stale = True  # back from a suspension (undo): rebuild to place it
         return previous
 
-    def unbury(self, card_id: int, previous) -> None:
+    def unbury(self, card_id: int, previous: datetime | None) -> None:
         super().unbury(card_id, previous)
         if self._due is not None:
             self._due.stale = True
