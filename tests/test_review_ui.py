@@ -137,6 +137,7 @@ class Host(App):
     def __init__(self, context, now):
         super().__init__()
         self.context, self.now = context, now
+        sync_cards(context)  # as the real apps do at start-up
 
     def compose(self):
         yield Header()

@@ -177,3 +177,105 @@ def test_study_day_contains_its_moments(hour):
         day = clock.day(moment)
         assert day.start <= moment < day.end
         assert day.start.astimezone(NEW_YORK).hour == hour
+
+
+# -- the due list kept in memory follows other connections (another dltui, the tutor, a quiz) --
+
+SQL_ORDER = """
+    SELECT card_key FROM cardstate
+    WHERE state = 2 AND due <= :now AND NOT retired AND NOT suspended
+      AND (buried_until IS NULL OR buried_until <= :now)
+    ORDER BY CAST(:julian - julianday(last_review) AS INTEGER) * 1.0 / stability DESC, due, id
+"""
+
+
+def all_reviews_due(tmp_path):
+    """Every card a review, due at NOW, learned on different days (so recall differs)."""
+    context = make_context(tmp_path, new_cards_per_day=20, reviews_per_day=100)
+    keys = ["alpha/r1", "alpha/m1", "alpha/n1", "beta/r1", "beta/r2", "gamma/r1", "gamma/r2", "gamma/r3"]
+    for days, key in enumerate(keys):
+        answer(context, key, Rating.Good, NOW - timedelta(days=60 + 7 * days))
+        answer(context, key, Rating.Good, NOW - timedelta(days=40 + 3 * days))
+    return context, keys
+
+
+def other_connection(context):
+    """A second StudyContext on the same file, as another process or the tutor's tools hold."""
+    return open_context(context.settings.db_path.parent.parent)
+
+
+NOW = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+
+
+def sql_order(context) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(context.settings.db_path) as connection:
+        stamp = NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
+        rows = connection.execute(SQL_ORDER, {"now": stamp, "julian": NOW.timestamp() / 86400.0 + 2440587.5})
+        return [key for (key,) in rows]
+
+
+def test_due_reviews_come_in_the_sql_order(tmp_path):
+    context, keys = all_reviews_due(tmp_path)
+    expected = sql_order(context)
+    assert sorted(expected) == sorted(keys)
+    assert drain(queue_at(context, FakeNow(NOW)), Rating.Easy) == expected
+    context.close()
+
+
+def test_a_card_answered_or_suspended_elsewhere_leaves_the_queue(tmp_path):
+    context, _ = all_reviews_due(tmp_path)
+    first, second, third = sql_order(context)[:3]
+    queue = queue_at(context, FakeNow(NOW))
+    assert queue.next_card().card_key == first
+    other = other_connection(context)
+    answer(other, first, Rating.Easy, NOW)  # another dltui answers it
+    assert queue.next_card().card_key == second
+    with other.store.session() as session:  # the browser of another process suspends the next
+        session.get(CardState, card_id(other, second)).suspended = True
+    assert queue.next_card().card_key == third
+    other.close()
+    context.close()
+
+
+def test_a_card_made_due_elsewhere_joins_the_queue_in_its_place(tmp_path):
+    context, _ = all_reviews_due(tmp_path)
+    first = sql_order(context)[0]
+    with context.store.session() as session:  # not due until tomorrow
+        session.get(CardState, card_id(context, first)).due = NOW + timedelta(days=1)
+    queue = queue_at(context, FakeNow(NOW))
+    assert queue.next_card().card_key != first
+    other = other_connection(context)
+    with other.store.session() as session:  # another process takes its answer back: due again
+        session.get(CardState, card_id(other, first)).due = NOW - timedelta(days=1)
+    assert queue.next_card().card_key == first == sql_order(context)[0]
+    other.close()
+    context.close()
+
+
+def test_a_card_added_elsewhere_shows_up(tmp_path):
+    context = make_context(tmp_path, new_cards_per_day=20)
+    queue = queue_at(context, FakeNow(NOW))
+    assert drain(queue, Rating.Easy)  # every card answered: nothing left today
+    assert queue.next_card() is None
+    other = other_connection(context)
+    from dltui.srs import add_card
+
+    add_card(other, "gamma", "A card from the tutor?", "Yes", source="chat", origin="tutor")
+    assert queue.next_card().content.front == "A card from the tutor?"
+    other.close()
+    context.close()
+
+
+def test_a_card_that_comes_due_while_the_queue_is_open_joins_it(tmp_path):
+    context, _ = all_reviews_due(tmp_path)
+    first = sql_order(context)[0]
+    with context.store.session() as session:
+        session.get(CardState, card_id(context, first)).due = NOW + timedelta(minutes=5)
+    now = FakeNow(NOW)
+    queue = queue_at(context, now)
+    assert queue.next_card().card_key != first
+    now.value += timedelta(minutes=10)
+    assert queue.next_card().card_key == first
+    context.close()

@@ -244,3 +244,20 @@ async def test_review_keys_and_stats_fit_at_80x24(learner):
         await pilot.press("v")
         text = await wait_for_text(pilot, NUMERIC)
         assert pane.showing_stats is False and NUMERIC in text
+
+
+async def test_footer_offers_only_ctrl_z_for_undo_while_typing_a_number(learner):
+    app = DltuiApp(learner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot)
+        await pilot.press("space", "3")  # one answer, so undo is offered; the number card's box has the focus
+        await wait_for_text(pilot, NUMERIC)
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "^z Undo" in footer and "u/^z" not in footer, footer  # u types a letter in the box
+        await pilot.press("ctrl+z")
+        assert RECALL in await wait_for_text(pilot, "Undone (answer)")
+        await pilot.press("space", "3", "escape")  # out of the box: u undoes again
+        await wait_for_text(pilot, NUMERIC)
+        await pilot.pause()
+        assert "u/^z Undo" in screen_text(app).splitlines()[-1]

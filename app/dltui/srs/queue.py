@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fsrs import Scheduler, State
-from sqlalchemy import Integer, func, or_
+from fsrs import Rating, Scheduler, State
+from sqlalchemy import Integer, func, literal_column, or_
 from sqlmodel import Session, select
 
-from dltui.srs.days import StudyClock
+from dltui.srs.answers import Answer
+from dltui.srs.days import StudyClock, as_utc
 from dltui.srs.deck import QueuedCard, StudyDeck, queued_card
+from dltui.srs.due_cards import REBUILD_AFTER, ChangeWatch, DueCards, still_due
 from dltui.srs.mastery import Mastery, topic_mastery
 from dltui.srs.scheduler import NEW
 from dltui.store.models import AssessmentLevel, CardState, ReviewLog
@@ -55,31 +57,48 @@ def _active(query):
     return query.where(CardState.retired == False, CardState.suspended == False)  # noqa: E712
 
 
+def _active_by_review_order(query):
+    """``_active`` written `= 0`, as the partial index ix_cardstate_review_order says it: SQLite
+    uses a partial index only when the query's terms match its WHERE, and `= false` does not.
+    For the due list's two reads (100k cards: building it 400 -> 60 ms)."""
+    return query.where(CardState.retired == literal_column("0"), CardState.suspended == literal_column("0"))
+
+
 class ReviewQueue(StudyDeck):
-    """The learner's queue for today. Cheap to build; every call reads the database afresh."""
+    """The learner's queue for today. Cheap to build; the due cards are read once and followed
+    (due_cards.py), everything else is read afresh."""
 
     mode = "review"
 
     def __init__(self, context, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
         super().__init__(context, clock, scheduler)
         self._topic_order = _prerequisite_order(context.curriculum)
+        self._watch: ChangeWatch | None = None  # opened at the first look at the due cards
+        self._due: DueCards | None = None
+        self._shown_states: dict[int, int] = {}  # state of each card shown, for today's counts
 
     # -- what comes next ---------------------------------------------------------------------
 
     def next_card(self) -> QueuedCard | None:
         """The card to show now, or None when the session is over for now."""
+        card = self._choose_next()
+        if card is not None:  # its state before the answer, for today's counts (answer())
+            self._shown_states[card.card_id] = card.state
+        return card
+
+    def _choose_next(self) -> QueuedCard | None:
         now = self.clock.now()
         settings = self.context.settings
-        # Short transactions one after another: the store's sessions take the write lock, so
-        # they must never nest (mastery opens its own).
-        with self.context.store.read() as session:
-            reviews_done, new_done = self._done_today(session, now)
-            rows = self._learning_due(session, now, now, limit=_CANDIDATES)
-            if reviews_done < settings.reviews_per_day:
-                rows += self._reviews_due(session, now, limit=_CANDIDATES)
-        if (card := self._first_showable(rows, now)) is not None:
+        due = self._due_cards(now)
+        learning = (int(State.Learning), int(State.Relearning))
+        if (card := self._first_still_due(due, due.learning_due(now), learning, now, now)) is not None:
             return card
-        if new_done < settings.new_cards_per_day:
+        if due.reviews_done < settings.reviews_per_day:
+            if (card := self._first_still_due(due, due.reviews, (int(State.Review),), now, now)) is not None:
+                return card
+        if due.new_done < settings.new_cards_per_day:
+            # Short transactions one after another: the store's sessions take the write lock, so
+            # they must never nest (mastery opens its own).
             with self.context.store.read() as session:
                 waiting = self._topics_with_new_cards(session, now)
             held = {h.topic_id for h in self._held_back(waiting, now)}
@@ -87,9 +106,7 @@ class ReviewQueue(StudyDeck):
                 rows = self._new_cards(session, now, [t for t in self._ordered(waiting) if t not in held])
             if (card := self._first_showable(rows, now)) is not None:
                 return card
-        with self.context.store.read() as session:
-            rows = self._learning_due(session, now, now + LEARN_AHEAD, limit=_CANDIDATES)
-        return self._first_showable(rows, now)
+        return self._first_still_due(due, due.learning_due(now + LEARN_AHEAD), learning, now + LEARN_AHEAD, now)
 
     def counts(self) -> QueueCounts:
         now = self.clock.now()
@@ -135,6 +152,90 @@ class ReviewQueue(StudyDeck):
                 )
             ).one()
 
+    # -- today's due cards, kept in memory (due_cards.py) -----------------------------------
+
+    def _due_cards(self, now: datetime) -> DueCards:
+        if self._watch is None:
+            self._watch = ChangeWatch(self.context.store.path)
+        version = self._watch.version()
+        day_start = self.clock.day(now).start
+        if self._due is None or not self._due.fresh(now, day_start, version):
+            with self.context.store.read() as session:
+                reviews_done, new_done = self._done_today(session, now)
+                # Only the learning cards that can come due before the next rebuild, sorted here:
+                # an ORDER BY due would walk the whole due index instead of the covering one.
+                learning = session.exec(
+                    _active_by_review_order(select(CardState.due, CardState.id)).where(
+                        CardState.state.in_([int(State.Learning), int(State.Relearning)]),
+                        CardState.due <= now + LEARN_AHEAD + REBUILD_AFTER,
+                        _unburied(now),
+                    )
+                ).all()
+                reviews = session.exec(self._reviews_due(now)).all()
+            self._due = DueCards(
+                now, day_start, version, sorted((as_utc(d), i) for d, i in learning), list(reviews), reviews_done, new_done
+            )
+        return self._due
+
+    def _first_still_due(self, due: DueCards, card_ids: list[int], states, until: datetime, now: datetime):
+        """The first of ``card_ids`` whose row is still due (a row changed elsewhere is skipped and
+        the list rebuilt at the next look)."""
+        for start in range(0, len(card_ids), _CANDIDATES):
+            chunk = card_ids[start:start + _CANDIDATES]
+            with self.context.store.read() as session:
+                rows = {row.id: row for row in session.exec(select(CardState).where(CardState.id.in_(chunk))).all()}
+            for card_id in chunk:
+                row = rows.get(card_id)
+                if not still_due(row, states, until, now):
+                    due.stale = True
+                    continue
+                if (card := queued_card(self.context, row, self.scheduler, now)) is not None:
+                    return card
+        return None
+
+    def answer(self, card_id: int, rating: Rating | int, **kwargs) -> Answer:
+        answer = super().answer(card_id, rating, **kwargs)
+        state_before = self._shown_states.pop(card_id, None)
+        if self._due is not None:
+            if state_before is None:  # not a card this queue showed: its place is unknown
+                self._due.stale = True
+            else:
+                # fsrs's learning and relearning steps are minutes, its review intervals a day or
+                # more; a card placed wrongly here fails still_due() when its turn comes.
+                on_step = answer.interval < timedelta(days=1) and not answer.became_leech
+                self._due.answered(card_id, state_before, answer.due if on_step else None, self.mode == "review")
+                self._due.version = self._watch.version()  # our own commit is followed already
+        return answer
+
+    def bury(self, card_id: int) -> datetime | None:
+        previous = super().bury(card_id)
+        self._forget(card_id)
+        return previous
+
+    def suspend(self, card_id: int, suspended: bool = True) -> bool:
+        previous = super().suspend(card_id, suspended)
+        if suspended:
+            self._forget(card_id)
+        elif self._due is not None:
+            self._due.stale = True  # back from a suspension (undo): rebuild to place it
+        return previous
+
+    def unbury(self, card_id: int, previous: datetime | None) -> None:
+        super().unbury(card_id, previous)
+        if self._due is not None:
+            self._due.stale = True
+
+    def undo(self, log_id: int) -> int:
+        card_id = super().undo(log_id)
+        if self._due is not None:
+            self._due.stale = True
+        return card_id
+
+    def _forget(self, card_id: int) -> None:
+        if self._due is not None:
+            self._due.forget(card_id)
+            self._due.version = self._watch.version()
+
     # -- the queries -------------------------------------------------------------------------
 
     def _done_today(self, session: Session, now: datetime) -> tuple[int, int]:
@@ -149,25 +250,17 @@ class ReviewQueue(StudyDeck):
         by_state = {state: count for state, count in rows}
         return by_state.get(int(State.Review), 0), by_state.get(NEW, 0)
 
-    def _learning_due(self, session: Session, now: datetime, until: datetime, limit: int) -> list[CardState]:
-        return session.exec(
-            _active(select(CardState))
-            .where(CardState.state.in_([int(State.Learning), int(State.Relearning)]), CardState.due <= until, _unburied(now))
-            .order_by(CardState.due, CardState.id)
-            .limit(limit)
-        ).all()
-
-    def _reviews_due(self, session: Session, now: datetime, limit: int) -> list[CardState]:
+    def _reviews_due(self, now: datetime):
+        """The ids of the due review cards, lowest retrievability first."""
         # fsrs's retrievability falls as whole days elapsed / stability rises, so ordering by
         # that ratio in SQL is ordering by lowest retrievability without loading every due card.
         now_julian = now.timestamp() / 86400.0 + 2440587.5
         elapsed_days = func.cast(now_julian - func.julianday(CardState.last_review), Integer)
-        return session.exec(
-            _active(select(CardState))
+        return (
+            _active_by_review_order(select(CardState.id))
             .where(CardState.state == int(State.Review), CardState.due <= now, _unburied(now))
             .order_by((elapsed_days * 1.0 / CardState.stability).desc(), CardState.due, CardState.id)
-            .limit(limit)
-        ).all()
+        )
 
     def _new_cards(self, session: Session, now: datetime, topic_ids: list[str]) -> list[CardState]:
         """New cards of the first of ``topic_ids`` that has any, in the order of its file."""

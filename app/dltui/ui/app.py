@@ -12,6 +12,7 @@ from textual.widgets import Header, Input, TabbedContent, TabPane
 from dltui.context import StudyContext
 from dltui.labs.gpu import GpuStatus, gpu_line
 from dltui.notes.sessions import begin_session, close_session
+from dltui.srs import sync_cards
 from dltui.ui.chat import ChatPane
 from dltui.ui.commands import StudyCommands
 from dltui.ui.footer import StudyFooter
@@ -63,6 +64,7 @@ class DltuiApp(App):
         super().__init__()
         self.context = context
         self.start_area = start_area
+        sync_cards(context)  # cards added to the files since the last start join the queue
 
     def compose(self) -> ComposeResult:
         panes = {"chat": ChatPane, "topics": TopicsPane, "review": ReviewPane, "labs": LabsPane, "progress": ProgressPane}

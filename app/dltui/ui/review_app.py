@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import Header
 
 from dltui.context import StudyContext
-from dltui.srs import StudyClock
+from dltui.srs import StudyClock, sync_cards
 from dltui.ui.footer import StudyFooter
 from dltui.ui.review import ReviewPane
 
@@ -34,6 +34,7 @@ class ReviewApp(App):
         self.quiz_topic = quiz_topic
         self.clock = clock
         self.scheduler = scheduler
+        sync_cards(context)  # cards added to the files since the last start join the queue
         self.answered_log_ids: list[int] = []  # answers given and not undone; `dltui review` prints their summary
 
     def compose(self) -> ComposeResult:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from dltui.curriculum import CardKind
@@ -19,8 +22,31 @@ def _state_label(card: QueuedCard) -> str:
     return f"recall {card.retrievability:.0%}"
 
 
+class NumberBox(Input):
+    """The number card's text box. Here u is a letter, so undo is ctrl+z alone, and the footer says so."""
+
+    BINDINGS = [Binding("ctrl+z", "undo", "Undo", key_display="^z")]
+
+    can_undo: reactive[bool] = reactive(False, bindings=True, init=False)  # set by the review pane
+
+    class UndoPressed(Message):
+        """ctrl+z in the box: the review pane takes the last change back."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self.can_undo
+        return super().check_action(action, parameters)
+
+    def action_undo(self) -> None:
+        self.post_message(self.UndoPressed())
+
+
 class CardView(VerticalScroll):
-    """Shows one QueuedCard; knows nothing about scheduling."""
+    """Shows one QueuedCard; knows nothing about scheduling.
+
+    The same widgets serve every card: their text is replaced and the parts a card lacks are
+    hidden with ``display`` (an inline style: no stylesheet pass, unlike toggling a class).
+    """
 
     DEFAULT_CSS = """
     CardView { height: 1fr; padding: 0 1; }
@@ -30,16 +56,19 @@ class CardView(VerticalScroll):
     CardView #card-input { width: 40; margin: 1 0 0 0; }
     CardView #card-grade { margin: 1 0 0 0; }
     CardView #card-back { margin: 1 0 0 0; border-left: thick $success; padding: 0 1; }
-    CardView .hidden { display: none; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="card-topic", markup=False)
         yield Static(id="card-front", markup=False)
-        yield Static(id="card-choices", markup=False, classes="hidden")
-        yield Input(id="card-input", placeholder="type a number, Enter to check", classes="hidden")
-        yield Static(id="card-grade", classes="hidden")
-        yield Static(id="card-back", classes="hidden")
+        for widget in (
+            Static(id="card-choices", markup=False),
+            NumberBox(id="card-input", placeholder="type a number, Enter to check"),
+            Static(id="card-grade"),
+            Static(id="card-back"),
+        ):
+            widget.display = False
+            yield widget
 
     def show_card(self, card: QueuedCard, caption: str = "") -> None:
         content = card.content
@@ -50,13 +79,14 @@ class CardView(VerticalScroll):
         choices = self.query_one("#card-choices", Static)
         if content.kind is CardKind.MULTIPLE_CHOICE:
             choices.update("\n".join(f"{chr(ord('a') + i)}) {text}" for i, text in enumerate(content.choices)))
-        choices.set_class(content.kind is not CardKind.MULTIPLE_CHOICE, "hidden")
-        number = self.query_one("#card-input", Input)
-        number.value = ""
-        number.disabled = False
-        number.set_class(content.kind is not CardKind.NUMERIC, "hidden")
-        self.query_one("#card-grade", Static).add_class("hidden")
-        self.query_one("#card-back", Static).add_class("hidden")
+        choices.display = content.kind is CardKind.MULTIPLE_CHOICE
+        number = self.query_one(NumberBox)
+        number.display = content.kind is CardKind.NUMERIC
+        if number.display:
+            number.value = ""
+            number.disabled = False
+        self.query_one("#card-grade", Static).display = False
+        self.query_one("#card-back", Static).display = False
         self.scroll_home(animate=False)
 
     def show_answer(self, card: QueuedCard, response: str | None, correct: bool | None) -> None:
@@ -67,16 +97,17 @@ class CardView(VerticalScroll):
             back.append(f"\n{content.why}")
         if content.source:
             back.append(f"\nSource: {content.source}", style="italic")
-        self.query_one("#card-back", Static).update(back)
-        self.query_one("#card-back", Static).remove_class("hidden")
+        shown = self.query_one("#card-back", Static)
+        shown.update(back)
+        shown.display = True
         grade = self.query_one("#card-grade", Static)
-        if correct is None:
-            grade.add_class("hidden")
-        else:
+        grade.display = correct is not None
+        if correct is not None:
             given = "no answer" if not response else f"you answered {response}"
             grade.update(Text("✓ correct" if correct else f"✗ not quite: {given}", style="green" if correct else "red"))
-            grade.remove_class("hidden")
-        self.query_one("#card-input", Input).disabled = True
+        number = self.query_one(NumberBox)
+        if number.display:  # answered: no more typing
+            number.disabled = True
 
     def show_message(self, title: str, body: str = "") -> None:
         """No card: say why (all done, quiz over...) and what comes next."""
@@ -84,6 +115,6 @@ class CardView(VerticalScroll):
         self.query_one("#card-front", Static).update(title)
         back = self.query_one("#card-back", Static)
         back.update(body)
-        back.set_class(not body, "hidden")
+        back.display = bool(body)
         for name in ("#card-choices", "#card-input", "#card-grade"):
-            self.query_one(name).add_class("hidden")
+            self.query_one(name).display = False
