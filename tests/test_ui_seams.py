@@ -84,8 +84,6 @@ def _cycles(lazy: bool) -> list[list[str]]:
 # Cycles through a function-level import that other areas are breaking (issue 15, task 6); a
 # new one anywhere fails the test. Remove an entry when its cycle is gone.
 LAZY_CYCLES_BEING_BROKEN = [
-    {"dltui.store.database", "dltui.store.backups"},
-    {"dltui.tutor.claims", "dltui.tutor.offline", "dltui.tutor.run_talk"},
     {"dltui.ui.app", "dltui.ui.commands"},
 ]
 

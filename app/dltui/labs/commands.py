@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dltui.labs.runner import LabRunner
 
 REGISTER_HELP = """\
 Any program can be a lab: dltui runs it with DLTUI_RUN_DIR set and plots the JSON lines it
@@ -22,7 +26,7 @@ next to it, for example:
 """
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("lab", help="list, run, follow and stop labs")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
@@ -77,7 +81,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _open(args: argparse.Namespace):
+def _open(args: argparse.Namespace) -> LabRunner:
     """Settings, database and runner, with runs left by an earlier dltui brought up to date."""
     from dltui.labs.open import open_runner
     from dltui.settings import load_settings

@@ -43,7 +43,7 @@ def comparison_table(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("data", help="download or check the lab datasets (checksum-verified)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     download = actions.add_parser("download", help="fetch a dataset into the cache")

@@ -133,7 +133,8 @@ def _moving_median(values: Sequence[float], window: int) -> list[float]:
     import numpy as np
 
     padded = np.pad(np.asarray(values, dtype=float), window // 2, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1).tolist()
+    medians: list[float] = np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1).tolist()
+    return medians
 
 
 def _not_finite(loss: _Loss) -> Diagnosis | None:
@@ -234,7 +235,7 @@ def _healthy(loss: _Loss) -> Diagnosis:
 RULES: tuple[Callable[[_Loss], Diagnosis | None], ...] = (_not_finite, _too_short, _rising, _swinging, _plateau, _overfitting, _noisy)
 
 
-def loss_name(series: Mapping[str, Sequence[float]]) -> str | None:
+def loss_name(series: Mapping[str, object]) -> str | None:
     """The loss the rules read: train/loss, else the first metric whose name ends in "loss"."""
     return "train/loss" if "train/loss" in series else next((name for name in series if name.endswith("loss")), None)
 

@@ -18,6 +18,9 @@ from pathlib import Path
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: far above any real event, small enough to never hurt
 _decode = json.JSONDecoder().decode  # skips json.loads' per-call argument checks
 KNOWN_TYPES = frozenset({"start", "metrics", "progress", "checkpoint", "log", "artifact", "end"})
+# One event as a lab wrote it: a JSON object whose "type" is a string. Every other field is
+# unchecked (a lab is a program we do not control): readers narrow what they take from it.
+Event = dict[str, object]
 
 
 @dataclass
@@ -38,14 +41,14 @@ class EventTail:
     def skipped(self) -> int:
         return self.malformed + self.oversized
 
-    def read(self, max_bytes: int = 4 << 20, final: bool = False) -> list[dict]:
+    def read(self, max_bytes: int = 4 << 20, final: bool = False) -> list[Event]:
         """New events since the last call, reading at most ``max_bytes``.
 
         ``final=True`` (the writer has exited) also takes a last line that has no newline.
         """
         return list(self.stream(max_bytes, final))
 
-    def stream(self, max_bytes: int = 4 << 20, final: bool = False) -> Iterator[dict]:
+    def stream(self, max_bytes: int = 4 << 20, final: bool = False) -> Iterator[Event]:
         """Like `read`, one event at a time.
 
         Handing events over one by one lets each parsed dict die young: a list of thousands
@@ -70,7 +73,7 @@ class EventTail:
             if event is not None:
                 yield event
 
-    def _consume(self, chunk: bytes) -> Iterator[dict]:
+    def _consume(self, chunk: bytes) -> Iterator[Event]:
         pieces = chunk.split(b"\n")  # in C: much faster than finding newlines one by one
         last = pieces.pop()  # after the last newline: the start of a line not yet finished
         take = self._take
@@ -95,16 +98,15 @@ class EventTail:
         else:
             self._partial += last
 
-    def _take(self, line: bytes) -> dict | None:
+    def _take(self, line: bytes) -> Event | None:
         if not line or line.isspace():
             return None
         try:
-            event = _decode(line.decode("utf-8"))
+            event: object = _decode(line.decode("utf-8"))
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             self.malformed += 1
             return None
-        kind = event.get("type") if type(event) is dict else None
-        if type(kind) is not str:
+        if type(event) is not dict or type(kind := event.get("type")) is not str:
             self.malformed += 1
             return None
         if kind not in KNOWN_TYPES:
@@ -121,10 +123,10 @@ class EventTail:
             return False
 
 
-def read_all(path: Path) -> tuple[list[dict], EventTail]:
+def read_all(path: Path) -> tuple[list[Event], EventTail]:
     """Every event in a finished file, with the tail that counted what was skipped."""
     tail = EventTail(path)
-    events: list[dict] = []
+    events: list[Event] = []
     while True:
         batch = tail.read(final=True)
         events += batch

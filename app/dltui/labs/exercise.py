@@ -13,6 +13,7 @@ import os
 import shlex
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from dltui.labs.errors import LabStartError
@@ -43,10 +44,10 @@ def prepare_workspace(lab: Lab, workspace_dir: Path) -> Path:
     return edit
 
 
-def editor_command(path: Path, env: dict[str, str] | None = None) -> list[str]:
+def editor_command(path: Path, env: Mapping[str, str] | None = None) -> list[str]:
     """$VISUAL, else $EDITOR (which may carry arguments, e.g. "code -w"), else a usual editor."""
-    env = os.environ if env is None else env
-    chosen = env.get("VISUAL") or env.get("EDITOR")
+    variables = os.environ if env is None else env
+    chosen = variables.get("VISUAL") or variables.get("EDITOR")
     if chosen:
         return [*shlex.split(chosen), str(path)]
     for fallback in ("nano", "vim", "vi"):

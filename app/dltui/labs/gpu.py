@@ -40,7 +40,7 @@ def _number(text: str) -> float | None:
 
 def parse_query(output: str) -> list[GpuStatus]:
     """Rows of ``nvidia-smi --query-gpu=... --format=csv,noheader,nounits``."""
-    gpus = []
+    gpus: list[GpuStatus] = []
     for line in output.splitlines():
         cells = [c.strip() for c in line.split(",")]
         if len(cells) < 4 or not cells[0]:

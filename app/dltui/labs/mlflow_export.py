@@ -12,11 +12,19 @@ records the MLflow run id.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dltui.labs.run_folder import RunFolder
+from dltui.labs.series import as_number
+
+if TYPE_CHECKING:
+    from dltui.labs.events import Event
+    from dltui.labs.runner import LabRunner
 
 MARKER = "mlflow.json"
 BATCH = 1000  # metrics per log_batch call
@@ -34,7 +42,7 @@ def mlflow_installed() -> bool:
     return find_spec("mlflow") is not None
 
 
-def export_in_background(data_dir: Path, run_dir: Path) -> subprocess.Popen | None:
+def export_in_background(data_dir: Path, run_dir: Path) -> subprocess.Popen[bytes] | None:
     """Log a finished run without making anyone wait; None when mlflow is not installed."""
     if not mlflow_installed() or (run_dir / MARKER).exists():
         return None
@@ -54,13 +62,15 @@ def export_run(run_dir: Path, uri: str, artifact_root: Path) -> str:
 
     marker = run_dir / MARKER
     if marker.exists():
-        return json.loads(marker.read_text())["mlflow_run_id"]
+        return str(json.loads(marker.read_text())["mlflow_run_id"])
     folder = RunFolder(run_dir)
-    params = json.loads(folder.params.read_text()) if folder.params.exists() else {}
+    params: object = json.loads(folder.params.read_text()) if folder.params.exists() else {}
+    if not isinstance(params, dict):
+        params = {}
     events, _tail = read_all(folder.events)
-    start = next((e for e in events if e.get("type") == "start"), {})
-    end = next((e for e in reversed(events) if e.get("type") == "end"), {})
-    lab = start.get("lab") or params.get("lab") or run_dir.name.rsplit("-", 2)[0]
+    start: Event = next((e for e in events if e.get("type") == "start"), {})
+    end: Event = next((e for e in reversed(events) if e.get("type") == "end"), {})
+    lab = str(start.get("lab") or params.get("lab") or run_dir.name.rsplit("-", 2)[0])
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient()
     experiment = client.get_experiment_by_name(lab)
@@ -72,43 +82,58 @@ def export_run(run_dir: Path, uri: str, artifact_root: Path) -> str:
     from mlflow.entities import Metric, Param, RunTag
 
     run = client.create_run(experiment_id, run_name=run_dir.name, start_time=_ms(start.get("t")))
-    run_id = run.info.run_id
-    lab_params = params.get("params", params) if isinstance(params, dict) else {}
+    run_id: str = run.info.run_id
+    lab_params = params.get("params", params)
+    if not isinstance(lab_params, dict):
+        lab_params = {}
     client.log_batch(
         run_id,
         params=[Param(str(k), str(v)[:500]) for k, v in lab_params.items()],
         tags=[RunTag("dltui.run_dir", str(run_dir)), RunTag("dltui.device", str(start.get("device", "")))],
     )
+    # MLflow refuses a metric without a timestamp; a lab may leave "t" out: then the export's time.
+    now = int(time.time() * 1000)
     metrics = [
-        Metric(key, float(value), _ms(event.get("t")), int(event.get("step", 0)))
+        Metric(key, float(value), _ms_or(event.get("t"), now), _step(event.get("step")))
         for event in events
         if event.get("type") == "metrics"
-        for key, value in (event.get("values") or {}).items()
-        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        for key, value in _numbers(event.get("values"))
     ]
-    summary = end.get("summary") or {}
     last_step = max((m.step for m in metrics), default=0)
-    metrics += [
-        Metric(f"final/{key}", float(value), _ms(end.get("t")), last_step)
-        for key, value in summary.items()
-        if isinstance(value, (int, float)) and not isinstance(value, bool)
-    ]
+    metrics += [Metric(f"final/{key}", value, _ms_or(end.get("t"), now), last_step) for key, value in _numbers(end.get("summary"))]
     for first in range(0, len(metrics), BATCH):
         client.log_batch(run_id, metrics=metrics[first : first + BATCH])
     checkpoints = folder.checkpoints
     if checkpoints.is_dir() and any(checkpoints.iterdir()):
         client.log_artifacts(run_id, str(checkpoints), artifact_path="checkpoints")
-    status = {"ok": "FINISHED", "cancelled": "KILLED"}.get(end.get("status"), "FAILED")
+    status = {"ok": "FINISHED", "cancelled": "KILLED"}.get(str(end.get("status")), "FAILED")
     client.set_terminated(run_id, status=status, end_time=_ms(end.get("t")))
     marker.write_text(json.dumps({"mlflow_run_id": run_id, "tracking_uri": uri}))
     return run_id
 
 
-def _ms(seconds) -> int | None:
+def _ms(seconds: object) -> int | None:
     return int(seconds * 1000) if isinstance(seconds, (int, float)) else None
 
 
-def install_mlflow_export(runner) -> None:
+def _ms_or(seconds: object, default: int) -> int:
+    ms = _ms(seconds)
+    return default if ms is None else ms
+
+
+def _step(value: object) -> int:
+    number = as_number(value)
+    return int(number) if number is not None and math.isfinite(number) else 0
+
+
+def _numbers(values: object) -> list[tuple[str, float]]:
+    """The numeric entries of an event's ``values`` (or ``summary``), as MLflow takes them."""
+    if not isinstance(values, dict):
+        return []
+    return [(str(k), float(v)) for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+def install_mlflow_export(runner: LabRunner) -> None:
     """Log every run this runner finishes (the export runs in its own process)."""
     data_dir = runner.settings.data_dir
     runner.on_finish.append(lambda run: export_in_background(data_dir, RunFolder.of(run).path))

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dltui.labs.events import KNOWN_TYPES, EventTail
+from dltui.labs.events import KNOWN_TYPES, Event, EventTail
 from dltui.labs.run_folder import RunFolder
 from dltui.labs.series import MetricSeries, as_number
+from dltui.store.models import LabRun
 from dltui.terminal_text import terminal_safe
 from dltui.text_charts import format_value
 
@@ -52,12 +53,12 @@ class RunMonitor:
         self.step: float | None = None
         self.epoch: float | None = None
         self.progress: Progress | None = None
-        self.start: dict | None = None
-        self.end: dict | None = None
-        self.checkpoints: list[dict] = []
+        self.start: Event | None = None
+        self.end: Event | None = None
+        self.checkpoints: list[Event] = []
         self.logs: deque[str] = deque(maxlen=200)
         self.artifacts: dict[str, str] = {}
-        self.others: deque[dict] = deque(maxlen=50)  # events of unknown types, kept raw
+        self.others: deque[Event] = deque(maxlen=50)  # events of unknown types, kept raw
         self._safe_names: dict[str, str] = {}  # metric name as the lab wrote it -> terminal-safe
         self.version = 0
 
@@ -77,7 +78,7 @@ class RunMonitor:
         while self.tail.pending:
             self.poll(final=final)
 
-    def _apply(self, event: dict) -> None:
+    def _apply(self, event: Event) -> None:
         kind = event["type"]
         if kind == "metrics":
             self._metrics(event)
@@ -97,7 +98,7 @@ class RunMonitor:
         if kind not in KNOWN_TYPES:
             self.others.append(event)
 
-    def _metrics(self, event: dict) -> None:
+    def _metrics(self, event: Event) -> None:
         values = event.get("values")
         step = as_number(event.get("step"))
         if not isinstance(values, dict):
@@ -126,7 +127,7 @@ class RunMonitor:
                 series = all_series[name] = MetricSeries(name)
             series.add(step, epoch, number)
 
-    def _progress(self, event: dict) -> None:
+    def _progress(self, event: Event) -> None:
         done, total = as_number(event.get("done")), as_number(event.get("total"))
         if done is None or total is None:
             return
@@ -194,7 +195,7 @@ def headline_metrics(latest: dict[str, Any], limit: int = 4) -> list[tuple[str, 
     return [(name, format_value(latest[name])) for name in names[:limit]]
 
 
-def run_labels(runs: list) -> dict[str, str]:
+def run_labels(runs: list[LabRun]) -> dict[str, str]:
     """Short legend names: for runs of one lab that differ in parameters, what differs (lr=0.1)."""
     labels: dict[str, str] = {}
     keys = set().union(*(r.params.keys() for r in runs)) if runs else set()

@@ -18,16 +18,21 @@ import logging
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
 from dltui.labs import records
 from dltui.labs.diagnosis import CurveShape, loss_name
 from dltui.labs.registry import load_registry
-from dltui.labs.run_record import RunRecord, read_run_record
+from dltui.labs.run_record import RunRecord, RunSource, read_run_record
+from dltui.labs.series import as_number
 from dltui.srs.mastery import PREDICTION_ASSESSOR
 from dltui.store.models import Assessment, AssessmentLevel, LabRun, Prediction, RunStatus
 from dltui.store.types import utcnow
+
+if TYPE_CHECKING:
+    from dltui.labs.runner import LabRunner
 
 log = logging.getLogger("dltui.labs")
 
@@ -93,18 +98,15 @@ def guess_text(prediction: Prediction) -> str:
     return "; ".join(([prediction.shape] if prediction.shape else []) + _value_text(prediction))
 
 
-def _shape(raw) -> PredictedShape | None:
+def _shape(raw: object) -> PredictedShape | None:
     try:
         return None if raw is None else PredictedShape(str(raw).strip().lower())
     except ValueError:
         raise ValueError(f"{raw!r} is not a shape to predict: choose {', '.join(s.value for s in PredictedShape)}") from None
 
 
-def _number(raw) -> float:
-    try:
-        value = None if isinstance(raw, bool) else float(raw)
-    except (TypeError, ValueError):
-        value = None
+def _number(raw: object) -> float:
+    value = as_number(raw)
     if value is None:
         raise ValueError(f"{raw!r} is not a number")
     if not math.isfinite(value):
@@ -112,7 +114,7 @@ def _number(raw) -> float:
     return value
 
 
-def save_prediction(context, run_id: str, guess: Guess) -> Prediction:
+def save_prediction(context: RunSource, run_id: str, guess: Guess) -> Prediction:
     """File the learner's guess for a run that has not ended yet; ValueError says what is wrong."""
     shape = _shape(guess.shape)
     if shape is None and guess.value is None:
@@ -144,12 +146,13 @@ def save_prediction(context, run_id: str, guess: Guess) -> Prediction:
     return row
 
 
-def prediction_for(context, run_id: str) -> Prediction | None:
+def prediction_for(context: RunSource, run_id: str) -> Prediction | None:
     with context.store.read() as db:
-        return db.exec(select(Prediction).where(Prediction.run_id == run_id)).first()
+        found: Prediction | None = db.exec(select(Prediction).where(Prediction.run_id == run_id)).first()
+    return found
 
 
-def predictions_for(context, run_ids: list[str]) -> dict[str, Prediction]:
+def predictions_for(context: RunSource, run_ids: list[str]) -> dict[str, Prediction]:
     """The predictions of these runs (a sweep's), by run id; runs without one are left out."""
     with context.store.read() as db:
         return {p.run_id: p for p in db.exec(select(Prediction).where(col(Prediction.run_id).in_(list(run_ids))))}
@@ -160,21 +163,18 @@ def _actual_value(record: RunRecord, metric: str) -> float | None:
     raw = record.final_metrics.get(metric)
     if raw is None and metric in record.curves and record.curves[metric].points:
         raw = record.curves[metric].points[-1][2]
-    if raw is None or isinstance(raw, bool):
-        return None
-    try:
-        return float(raw)  # "nan" (a run that blew up) is kept: it is no value a guess is near
-    except (TypeError, ValueError):
-        return None
+    return as_number(raw)  # "nan" (a run that blew up) is kept: it is no value a guess is near
 
 
-def _judge(prediction: Prediction, record: RunRecord, status: RunStatus) -> tuple[dict, AssessmentLevel | None]:
+def _judge(prediction: Prediction, record: RunRecord, status: RunStatus) -> tuple[dict[str, object], AssessmentLevel | None]:
     """The scored fields of the row, and the assessment's level (None: nothing could be scored)."""
     diagnosis, said, seen, verdict = record.diagnosis, _value_text(prediction), [], []
     actual_shape = OUTCOME_SHAPE[diagnosis.shape]
     shape_right = None if prediction.shape is None or actual_shape is None else prediction.shape == actual_shape.value
-    actual = _actual_value(record, prediction.metric) if said else None
-    value_right = None if actual is None else math.isfinite(actual) and abs(actual - prediction.value) <= prediction.tolerance + EDGE
+    actual = _actual_value(record, prediction.metric) if said and prediction.metric else None
+    value_right = None
+    if actual is not None and prediction.value is not None and prediction.tolerance is not None:
+        value_right = math.isfinite(actual) and abs(actual - prediction.value) <= prediction.tolerance + EDGE
     if status in ENDED:
         seen.append(ENDED[status])
     if actual_shape is None:
@@ -195,13 +195,15 @@ def _judge(prediction: Prediction, record: RunRecord, status: RunStatus) -> tupl
     if level is None:
         verdict.append("nothing to score, so nothing was recorded")
     seen_text, summary = seen[0] if len(seen) == 1 else f"{', '.join(seen[:-1])} and {seen[-1]}", ", ".join(verdict)
-    fields = {"shape_right": shape_right, "value_right": value_right, "actual_shape": actual_shape and actual_shape.value,
-              "actual_value": actual if actual is not None and math.isfinite(actual) else None,
-              "outcome": f"You predicted {', with '.join(said)}; {seen_text}. {summary[0].upper()}{summary[1:]}."}
+    fields: dict[str, object] = {
+        "shape_right": shape_right, "value_right": value_right, "actual_shape": actual_shape and actual_shape.value,
+        "actual_value": actual if actual is not None and math.isfinite(actual) else None,
+        "outcome": f"You predicted {', with '.join(said)}; {seen_text}. {summary[0].upper()}{summary[1:]}.",
+    }
     return fields, level
 
 
-def score_prediction(context, run: LabRun) -> Prediction | None:
+def score_prediction(context: RunSource, run: LabRun) -> Prediction | None:
     """Score the run's prediction once it has ended, once only (None: no prediction). ``context``: a
     StudyContext or the LabRunner. One assessment of the outcome's topic (srs.mastery); no gaps."""
     prediction = prediction_for(context, run.id)
@@ -214,7 +216,7 @@ def score_prediction(context, run: LabRun) -> Prediction | None:
     fields, level = _judge(prediction, record, run.status)
     with context.store.session() as db:
         row = db.get(Prediction, prediction.id)
-        if row.scored_at is not None:  # another process scored it meanwhile
+        if row is None or row.scored_at is not None:  # another process scored (or deleted) it meanwhile
             return row
         for name, value in fields.items():
             setattr(row, name, value)
@@ -226,7 +228,7 @@ def score_prediction(context, run: LabRun) -> Prediction | None:
     return row
 
 
-def _score_logged(context, run: LabRun) -> Prediction | None:
+def _score_logged(context: RunSource, run: LabRun) -> Prediction | None:
     try:
         return score_prediction(context, run)
     except Exception:  # noqa: BLE001 (the run is recorded whatever happens; its score can come later)
@@ -234,7 +236,7 @@ def _score_logged(context, run: LabRun) -> Prediction | None:
         return None
 
 
-def score_ended_predictions(context) -> list[Prediction]:
+def score_ended_predictions(context: RunSource) -> list[Prediction]:
     """Score the predictions of runs that ended unscored (a hook that failed); returns them."""
     with context.store.read() as db:
         runs = list(db.exec(select(LabRun).join(Prediction, col(Prediction.run_id) == col(LabRun.id)).where(
@@ -242,7 +244,7 @@ def score_ended_predictions(context) -> list[Prediction]:
     return [p for p in (_score_logged(context, run) for run in runs) if p is not None]
 
 
-def install_prediction_scoring(runner) -> None:
+def install_prediction_scoring(runner: LabRunner) -> None:
     """Score each run's prediction when this runner finishes it (an `on_finish` hook). The runner
     is the context (a run record needs settings and store only). A failure is logged and leaves
     the prediction unscored, for the next session join or leave (`score_ended_predictions`)."""

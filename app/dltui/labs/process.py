@@ -75,7 +75,7 @@ class LabProcess:
 
     pid: int
     marker: str | None = None
-    popen: subprocess.Popen | None = None
+    popen: subprocess.Popen[bytes] | None = None
 
     def alive(self) -> bool:
         """True while the lab's first process, or any process of its group, still runs."""

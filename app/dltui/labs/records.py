@@ -49,7 +49,7 @@ def find_run(store: Store, text: str) -> LabRun:
         latest = session.exec(
             select(LabRun)
             .where(LabRun.lab_id == text)
-            .order_by((LabRun.status == RunStatus.RUNNING).desc(), col(LabRun.started_at).desc())
+            .order_by((col(LabRun.status) == RunStatus.RUNNING).desc(), col(LabRun.started_at).desc())
             .limit(1)
         ).first()
         if latest is not None:

@@ -135,7 +135,7 @@ class LabRegistry:
             raise KeyError(f"no lab called {lab_id!r} (labs: {known}; see `dltui lab list`)") from None
 
 
-def _require(data: dict, key: str, kind: type | tuple[type, ...], path: Path, default: Any = ...) -> Any:
+def _require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path, default: Any = ...) -> Any:
     if key not in data:
         if default is ...:
             raise LabFileError(path, key, "missing (required)")
@@ -209,7 +209,7 @@ def load_lab(folder: Path, bundled: bool = True) -> Lab:
     )
 
 
-def _sweep(data: dict, path: Path) -> Sweep | None:
+def _sweep(data: dict[str, Any], path: Path) -> Sweep | None:
     if "sweep" not in data:
         return None
     raw = _require(data, "sweep", dict, path)
@@ -223,7 +223,7 @@ def _sweep(data: dict, path: Path) -> Sweep | None:
     return Sweep(raw["lab"], raw["param"], tuple(raw["values"]))
 
 
-def _exercise(data: dict, folder: Path, path: Path) -> Exercise | None:
+def _exercise(data: dict[str, Any], folder: Path, path: Path) -> Exercise | None:
     """The ``[exercise]`` table, or the convention: an ``exercise/`` folder holding ``grade.py``."""
     raw = _require(data, "exercise", dict, path, None)
     if raw is None:
@@ -246,7 +246,7 @@ def _exercise(data: dict, folder: Path, path: Path) -> Exercise | None:
     return Exercise(template=template.resolve(), edit=edit, grader=grader, checks=_exercise_checks(raw, path))
 
 
-def _exercise_checks(raw: dict, path: Path) -> dict[str, tuple[str, ...]]:
+def _exercise_checks(raw: dict[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
     """``[exercise.checks]``: each grader check with the topic ids it covers."""
     table = raw.get("checks", {})
     if not isinstance(table, dict):

@@ -8,16 +8,20 @@ not control: all of it passes through `terminal_safe` before it reaches a prompt
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypedDict
 
 from dltui.labs import records
 from dltui.labs.compare import compare_runs
 from dltui.labs.diagnosis import Diagnosis, diagnose, loss_name
+from dltui.labs.events import Event
 from dltui.labs.monitor import RunMonitor, output_tail
 from dltui.labs.registry import LabRegistry, load_registry
 from dltui.labs.run_folder import RunFolder
+from dltui.settings import Settings
+from dltui.store import Store
 from dltui.store.models import LabRun, RunStatus
 from dltui.terminal_text import terminal_safe
 from dltui.text_charts import format_value
@@ -25,6 +29,28 @@ from dltui.text_charts import format_value
 MAX_POINTS = 50  # rows per curve: enough to show its shape, few enough for a prompt
 MAX_FIELD = 300  # a header line longer than this is cut (a lab can report anything)
 OUTPUT_LINES = 12
+
+
+class RunSource(Protocol):
+    """Where runs are read from: the settings (where the labs are) and the store (the run rows).
+
+    A StudyContext or a LabRunner: both hold them. A protocol, not the StudyContext itself, because
+    the context opens the labs (`labs.open`): the labs cannot import it back.
+    """
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...
+
+
+class Checkpoint(TypedDict):
+    """A checkpoint the lab reported, its text made terminal-safe."""
+
+    step: object  # as the lab wrote it
+    path: str  # the file name only
+    values: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -39,13 +65,13 @@ class RunRecord:
     lab_id: str
     lab_title: str
     status: str
-    params: dict
+    params: dict[str, object]
     topics: list[str]
-    target: dict | None
+    target: dict[str, str | float] | None
     progress: str | None
     curves: dict[str, Curve]
-    checkpoints: list[dict]
-    final_metrics: dict
+    checkpoints: list[Checkpoint]
+    final_metrics: dict[str, object]
     output_tail: list[str]
     diagnosis: Diagnosis
 
@@ -90,7 +116,7 @@ class RunRecord:
         return text[:max_chars]
 
 
-def _pairs(values: dict | None) -> str:
+def _pairs(values: Mapping[str, object] | None) -> str:
     return ", ".join(f"{k}={format_value(v)}" for k, v in (values or {}).items())
 
 
@@ -130,8 +156,10 @@ def _progress_text(monitor: RunMonitor, status: str) -> str | None:
     return f"{terminal_safe(progress.unit)} {progress.done:g} of {progress.total:g} ({progress.fraction * 100:.0f}%)"
 
 
-def _checkpoint(event: dict) -> dict:
-    values = event.get("values") if isinstance(event.get("values"), dict) else {}
+def _checkpoint(event: Event) -> Checkpoint:
+    values = event.get("values")
+    if not isinstance(values, dict):
+        values = {}
     return {
         "step": event.get("step"),
         "path": terminal_safe(Path(str(event.get("path", ""))).name),
@@ -139,11 +167,11 @@ def _checkpoint(event: dict) -> dict:
     }
 
 
-def _registry(context) -> LabRegistry:
+def _registry(context: RunSource) -> LabRegistry:
     return load_registry(context.settings.labs_dir, context.settings.data_dir)
 
 
-def _lab_info(registry: LabRegistry, lab_id: str) -> tuple[str, list[str], dict | None]:
+def _lab_info(registry: LabRegistry, lab_id: str) -> tuple[str, list[str], dict[str, str | float] | None]:
     """Title, topics and target from the lab's lab.toml; the id alone for a lab no longer there."""
     lab = registry.labs.get(lab_id.split(":")[0])  # "lab:grader" runs belong to their lab
     if lab is None:
@@ -154,7 +182,7 @@ def _lab_info(registry: LabRegistry, lab_id: str) -> tuple[str, list[str], dict 
     return lab.title, list(lab.topics), target
 
 
-def read_run_record(context, run_id: str) -> RunRecord | None:
+def read_run_record(context: RunSource, run_id: str) -> RunRecord | None:
     """The record of the run with exactly this id, read from its folder; None when there is none."""
     run = records.get_run(context.store, run_id)
     if run is None:
@@ -191,7 +219,7 @@ def _final_loss(record: RunRecord) -> str:
     return format_value(record.curves[name].points[-1][2]) if name else "-"
 
 
-def compare_runs_text(context, run_ids: list[str], max_chars: int = 6000) -> str:
+def compare_runs_text(context: RunSource, run_ids: list[str], max_chars: int = 6000) -> str:
     """A table of runs (e.g. a learning-rate sweep): id, the params that differ, final loss, diagnosis."""
     runs = [run for run in (records.get_run(context.store, rid) for rid in run_ids) if run is not None]
     missing = [rid for rid in run_ids if rid not in {run.id for run in runs}]

@@ -84,7 +84,7 @@ class LabRunner:
         self.monitors: dict[str, RunMonitor] = {}
         self.running: dict[str, LabRun] = {}
         self._processes: dict[str, LabProcess] = {}
-        self.on_finish: list[Callable[[LabRun], None]] = []  # e.g. record an exercise pass
+        self.on_finish: list[Callable[[LabRun], object]] = []  # e.g. record an exercise pass (what it returns is not used)
 
     @property
     def registry(self) -> LabRegistry:

@@ -8,6 +8,7 @@ beyond the GPUs present (or CPU cores) makes torchrun start workers that fight o
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from dltui.labs.registry import Lab
@@ -21,7 +22,7 @@ class LabLimitError(RuntimeError):
     """A parameter asks for more than this machine has; the message says what fits."""
 
 
-def without_secrets(environ) -> dict[str, str]:
+def without_secrets(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment minus what a lab has no business seeing: a lab may print it into stdout.log."""
     return {name: value for name, value in environ.items() if not _secret(name.upper())}
 

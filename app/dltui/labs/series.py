@@ -16,6 +16,11 @@ import math
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 NAN = float("nan")
 # Most blocks of sums a series keeps for its plot (their size doubles instead): what a redraw
@@ -45,11 +50,11 @@ class MetricSeries:
     name: str
     # Arrays of C doubles: a quarter of the memory of lists of floats, and nothing for the
     # garbage collector to walk through on its full passes.
-    steps: array = field(default_factory=lambda: array("d"))
-    epochs: array = field(default_factory=lambda: array("d"))  # NaN where the lab gave no epoch
-    values: array = field(default_factory=lambda: array("d"))
-    _smooth_cache: tuple | None = field(default=None, repr=False, compare=False)
-    _blocks: tuple | None = field(default=None, repr=False, compare=False)  # ((x axis, weight), Blocks)
+    steps: array[float] = field(default_factory=lambda: array("d"))
+    epochs: array[float] = field(default_factory=lambda: array("d"))  # NaN where the lab gave no epoch
+    values: array[float] = field(default_factory=lambda: array("d"))
+    _smooth_cache: _Smoothed | None = field(default=None, repr=False, compare=False)
+    _blocks: tuple[tuple[str, float], Blocks] | None = field(default=None, repr=False, compare=False)
 
     def add(self, step: float, epoch: float | None, value: float) -> None:
         self.steps.append(step)
@@ -59,23 +64,23 @@ class MetricSeries:
     def __len__(self) -> int:
         return len(self.values)
 
-    def smoothed(self, weight: float) -> array:
+    def smoothed(self, weight: float) -> array[float]:
         """The values smoothed with `smooth`, extended incrementally as points arrive.
 
         Only the points added since the last call are smoothed, unless the weight changed.
         The array returned is the cache itself: read it, do not change it.
         """
         cache = self._smooth_cache
-        if cache is None or cache[0] != weight:
-            cache = self._smooth_cache = (weight, array("d"), [0.0, 0])
-        _, done, state = cache
+        if cache is None or cache.weight != weight:
+            cache = self._smooth_cache = _Smoothed(weight)
+        done = cache.values
         new = self.values[len(done) :]
         if not new:
             return done
         if weight <= 0:
             done.extend(new)
             return done
-        out, state[0], state[1] = _ema(new, min(weight, 0.999), state[0], state[1])
+        out, cache.last, cache.count = _ema(new, min(weight, 0.999), cache.last, cache.count)
         done.frombytes(out.tobytes())
         return done
 
@@ -89,6 +94,16 @@ class MetricSeries:
         return self._blocks[1].points(xs, ys, min(len(xs), len(ys)), width)
 
 
+@dataclass
+class _Smoothed:
+    """A series' smoothed values so far, and the running average to extend them from."""
+
+    weight: float
+    values: array[float] = field(default_factory=lambda: array("d"))
+    last: float = 0.0  # the running average after the last value
+    count: int = 0  # finite values averaged so far (for the bias correction)
+
+
 def smooth(values: Sequence[float], weight: float) -> list[float]:
     """Exponential moving average with bias correction (TensorBoard's smoothing slider).
 
@@ -97,10 +112,11 @@ def smooth(values: Sequence[float], weight: float) -> list[float]:
     """
     if weight <= 0 or not len(values):
         return list(values)
-    return _ema(values, min(weight, 0.999), 0.0, 0)[0].tolist()
+    smoothed: list[float] = _ema(values, min(weight, 0.999), 0.0, 0)[0].tolist()
+    return smoothed
 
 
-def _ema(values: Sequence[float], weight: float, last: float, count: int):
+def _ema(values: Sequence[float], weight: float, last: float, count: int) -> tuple[NDArray[np.float64], float, int]:
     """`smooth` of ``values`` continuing from a running average ``last`` over ``count`` finite values.
 
     Returns the smoothed values (a NumPy array) and the new (last, count). The recurrence
@@ -141,7 +157,8 @@ class Blocks:
     def __init__(self) -> None:
         self.size = 1
         self.taken = 0  # inner points summed so far: indices 1 .. taken
-        self.sums = None  # rows: x sums, y sums, finite pairs (NumPy, once there are inner points)
+        # rows: x sums, y sums, finite pairs (NumPy, once there are inner points)
+        self.sums: NDArray[np.float64] | None = None
 
     def points(self, xs: Sequence[float], ys: Sequence[float], n: int, width: int) -> tuple[list[float], list[float]]:
         """`downsample` of the first ``n`` points, taking in the ones that arrived since the last call."""
@@ -168,10 +185,10 @@ class Blocks:
         start = 1 + self.taken
         if end <= start:
             return
-        if self.sums is None:
-            self.sums = np.zeros((3, 0))
+        sums = np.zeros((3, 0)) if self.sums is None else self.sums
         while -(-(end - 1) // self.size) > MAX_BLOCKS:
-            self._merge_pairs()
+            sums = _merge_pairs(sums)
+            self.size *= 2
         x = np.asarray(xs[start:end], dtype=float)
         y = np.asarray(ys[start:end], dtype=float)
         finite = np.isfinite(x) & np.isfinite(y)
@@ -183,28 +200,33 @@ class Blocks:
         laid[1, filled : filled + len(x)] = np.where(finite, y, 0.0)
         laid[2, filled : filled + len(x)] = finite
         new = laid.reshape(3, rows, self.size).sum(axis=2)
-        partial = self.sums.shape[1] - first  # 1 when the last block kept was not full
-        self.sums[:, first:] += new[:, :partial]
-        self.sums = np.concatenate([self.sums, new[:, partial:]], axis=1)
+        partial = sums.shape[1] - first  # 1 when the last block kept was not full
+        sums[:, first:] += new[:, :partial]
+        self.sums = np.concatenate([sums, new[:, partial:]], axis=1)
         self.taken = end - 1
-
-    def _merge_pairs(self) -> None:
-        import numpy as np
-
-        if self.sums.shape[1] % 2:
-            self.sums = np.concatenate([self.sums, np.zeros((3, 1))], axis=1)
-        self.sums = self.sums.reshape(3, -1, 2).sum(axis=2)
-        self.size *= 2
 
     def _means(self, most: int) -> tuple[list[float], list[float]]:
         """At most ``most`` means of x and y: the blocks cut into that many runs of equal length (±1)."""
         import numpy as np
 
+        assert self.sums is not None  # `points` takes the inner points (at least one) first
         count = self.sums.shape[1]
         runs = min(most, count)
         grouped = np.add.reduceat(self.sums, np.arange(runs) * count // runs, axis=1)
         kept = grouped[:, grouped[2] > 0]
-        return (kept[0] / kept[2]).tolist(), (kept[1] / kept[2]).tolist()
+        mean_x: list[float] = (kept[0] / kept[2]).tolist()
+        mean_y: list[float] = (kept[1] / kept[2]).tolist()
+        return mean_x, mean_y
+
+
+def _merge_pairs(sums: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Blocks of sums twice the size: each pair of neighbours added (a zero block pads an odd count)."""
+    import numpy as np
+
+    if sums.shape[1] % 2:
+        sums = np.concatenate([sums, np.zeros((3, 1))], axis=1)
+    merged: NDArray[np.float64] = sums.reshape(3, -1, 2).sum(axis=2)
+    return merged
 
 
 def downsample(xs: Sequence[float], ys: Sequence[float], width: int) -> tuple[list[float], list[float]]:

@@ -47,7 +47,7 @@ class LabWatch:
         try:
             registry = self.runner.registry
             alive = self.runner.reconcile()
-            return list(registry.problems), alive
+            return [str(problem) for problem in registry.problems], alive
         except Exception as err:  # a busy or broken database, an unreadable folder: say so, go on
             return [f"could not load the lab runs: {err}"], []
 

@@ -15,30 +15,14 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-BACKUP_FOLDER = "backups"
+from dltui.store.backup_files import backup_folder, latest_backup, list_backups
+from dltui.store.database import DatabaseError, inspect, latest_version
+
 ONCE_EVERY_S = 24 * 3600
 
 
 class BackupError(RuntimeError):
     """A backup or restore that cannot be done; the message says why and what to do."""
-
-
-def backup_folder(db_path: Path) -> Path:
-    return Path(db_path).parent / BACKUP_FOLDER
-
-
-def list_backups(db_path: Path) -> list[Path]:
-    """This database's backups, oldest first."""
-    folder = backup_folder(db_path)
-    stem = Path(db_path).stem
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob(f"{stem}-*.db"), key=lambda path: (path.stat().st_mtime, path.name))
-
-
-def latest_backup(db_path: Path) -> Path | None:
-    found = list_backups(db_path)
-    return found[-1] if found else None
 
 
 def take_backup(db_path: Path, keep: int | None = None) -> Path:
@@ -85,8 +69,6 @@ def restore(db_path: Path, source: Path) -> Path | None:
 
     Quit every dltui first: one still running would keep writing to the file it had open.
     """
-    from dltui.store.database import DatabaseError, inspect, latest_version
-
     db_path, source = Path(db_path), Path(source)
     if not source.is_file():
         raise BackupError(f"{source} does not exist; `dltui backup --list` shows the backups")

@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def backup_command(args: argparse.Namespace) -> int:
     from dltui.settings import load_settings
     from dltui.store import Store
-    from dltui.store.backups import list_backups, take_backup
+    from dltui.store.backup_files import list_backups
+    from dltui.store.backups import take_backup
 
     settings = load_settings(args.db)
     if args.list:

@@ -28,6 +28,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
 from dltui.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from dltui.store.backup_files import latest_backup
 from dltui.store.migrations import add_predictions, add_review_order_index, drop_learner, link_events_to_sessions
 
 BUSY_TIMEOUT_MS = 30_000
@@ -251,8 +252,6 @@ def inspect(path: Path, target: int) -> int:
 
 
 def _damaged(path: Path, problem: str) -> str:
-    from dltui.store.backups import latest_backup
-
     backup = latest_backup(path)
     where = (
         f"restore your latest backup with `dltui restore {backup}`"

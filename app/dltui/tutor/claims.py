@@ -14,13 +14,10 @@ never "strong"; confidence 0.4.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from dltui.curriculum import QuestionKind, Topic
 from dltui.tutor.matching import content_words, covered_points, looks_like_question
-
-if TYPE_CHECKING:  # the offline tutor's turn, passed in (it imports this module)
-    from dltui.tutor.offline import _Turn
+from dltui.tutor.turn import Turn
 
 MIN_WORDS = 4  # fewer content words is a remark, not a claim to check
 MIN_SHARED = 2  # content words a claim must share with a question to be about it
@@ -54,7 +51,7 @@ def claim_about(topic: Topic, text: str) -> int | None:
     return next((i for i, q in enumerate(topic.questions) if q.kind is QuestionKind.OPENER), None)
 
 
-def check_claim(turn: "_Turn", topic: Topic, text: str, index: int) -> None:
+def check_claim(turn: Turn, topic: Topic, text: str, index: int) -> None:
     """Record what the claim shows, then hand the learner the question's hint to check it with.
 
     The question itself is not shown: a check question often states the right result and asks

@@ -18,7 +18,6 @@ the learner volunteered, checked in `tutor.claims`), "command" or "hint_request"
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 from dltui.context import StudyContext
@@ -27,9 +26,10 @@ from dltui.store.models import Message
 from dltui.tutor.claims import check_claim, claim_about
 from dltui.tutor.matching import STOPWORDS, content_words, covered_points, looks_like_question
 from dltui.tutor.passages import PassageIndex, best_for, paragraphs, topic_passages
-from dltui.tutor.reply import LearnerTurn, Reply, TextSink, ToolSink, TutorState
+from dltui.tutor.reply import Reply, TextSink, ToolSink, TutorState
 from dltui.tutor.run_talk import LOOK_AT_RUN, answer_about_run, look_at_run
 from dltui.tutor.tools import ToolBox
+from dltui.tutor.turn import Turn
 
 HELP = (
     "Type your answer in your own words, or ask a question. Commands: **hint** (each one goes further), "
@@ -70,42 +70,12 @@ class OfflineTutor:
         return reply.done()
 
 
-class _Turn:
-    """One answer from the offline tutor: reads the state, writes text, moves the state on."""
+class _Turn(Turn):
+    """One answer from the offline tutor: the Socratic dialogue over the curriculum."""
 
     def __init__(self, tutor: OfflineTutor, reply: Reply, state: TutorState, on_text: TextSink, on_tool: ToolSink):
+        super().__init__(tutor.context, tutor.toolbox, reply, state, on_text, on_tool)
         self.tutor = tutor
-        self.context = tutor.context
-        self.toolbox = tutor.toolbox
-        self.reply = reply
-        self.state = dict(state)
-        self.on_text = on_text
-        self.on_tool = on_tool
-        self.parts: list[str] = []
-        self.kind: LearnerTurn = {"turn": "command"}
-
-    def say(self, text: str) -> None:
-        self.parts.append(text)
-
-    def typed(self, turn: str, check: int | None = None) -> None:
-        self.kind = {"turn": turn} if check is None else {"turn": turn, "check": check}
-
-    def learner_turn(self) -> LearnerTurn:
-        if self.state.get("topic") and "topic" not in self.kind:
-            self.kind["topic"] = self.state["topic"]
-        return self.kind
-
-    async def flush(self) -> None:
-        text = "\n\n".join(self.parts)
-        for piece in re.findall(r"\S+\s*|\s+", text):  # word by word, like a streamed reply
-            self.reply.text += piece
-            self.on_text(piece)
-            await asyncio.sleep(0)
-
-    def tool(self, name: str, **arguments: object) -> None:
-        outcome = self.toolbox.run(name, arguments)
-        self.reply.tool_lines.append(outcome.line)
-        self.on_tool(outcome)
 
     # --- the dialogue ------------------------------------------------------------------------
 
@@ -304,9 +274,6 @@ class _Turn:
             return "Let me put it another way. " + question.hint
         where = "a quiz card on this topic" if passage.where != "explanation" else "this part of the explanation"
         return f"Let me put it another way, with {where}:\n\n{passage.text}"
-
-    def new_question(self) -> None:
-        self.state.update(attempts=0, misses=0, hint_step=0, covered=[])
 
     def next_question(self, topic: Topic, result: str, answer: str) -> None:
         question = topic.questions[self.state["checks"][self.state["position"]]]

@@ -16,17 +16,17 @@ import re
 from typing import TYPE_CHECKING
 
 from dltui.tutor.matching import covered_points, looks_like_question
+from dltui.tutor.turn import Turn
 
-if TYPE_CHECKING:  # the offline tutor's turn, passed in (it imports this module)
+if TYPE_CHECKING:
     from dltui.labs.run_record import RunRecord
-    from dltui.tutor.offline import _Turn
 
 # What Labs' `t` sends, and what a learner may type: "run ID" or "let's look at my run ID".
 LOOK_AT_RUN = re.compile(r"^(?:let'?s look at (?:my )?)?run\s+([A-Za-z0-9_.-]*[A-Za-z0-9_-])[.!]?$", re.IGNORECASE)
 MISSES_BEFORE_EXPLAINING = 2  # a hint after the first miss, the explanation after the second
 
 
-def look_at_run(turn: "_Turn", run_id: str) -> None:
+def look_at_run(turn: Turn, run_id: str) -> None:
     """Open the discussion of one run: what the curve shows, then a question about it."""
     from dltui.labs.run_record import read_run_record
 
@@ -54,7 +54,7 @@ def look_at_run(turn: "_Turn", run_id: str) -> None:
     turn.say(diagnosis.question)
 
 
-def answer_about_run(turn: "_Turn", text: str, command: str) -> None:
+def answer_about_run(turn: Turn, text: str, command: str) -> None:
     """Grade the learner's reading of the run; hint, then explain; record what it showed."""
     state = turn.state
     run_id = state["run"]
@@ -83,7 +83,7 @@ def answer_about_run(turn: "_Turn", text: str, command: str) -> None:
     _explain(turn, "Let me show you what I see:")
 
 
-def _wrong_prediction(turn: "_Turn", run_id: str) -> str | None:
+def _wrong_prediction(turn: Turn, run_id: str) -> str | None:
     """The scored outcome of the learner's prediction for this run, when it was wrong."""
     from dltui.labs.prediction import prediction_for
 
@@ -94,7 +94,7 @@ def _wrong_prediction(turn: "_Turn", run_id: str) -> str | None:
     return prediction.outcome if wrong else None
 
 
-def _explain(turn: "_Turn", lead: str) -> None:
+def _explain(turn: Turn, lead: str) -> None:
     turn.say(lead)
     turn.say(turn.state["explanation"])
     turn.state["stage"] = "done"
@@ -102,12 +102,12 @@ def _explain(turn: "_Turn", lead: str) -> None:
              "Or type **next** for what to study next.")
 
 
-def _record(turn: "_Turn", level: str, evidence: str) -> None:
+def _record(turn: Turn, level: str, evidence: str) -> None:
     confidence = {"strong": 0.7, "partial": 0.6, "needs_work": 0.6}[level]
     turn.tool("record_assessment", topic_id=turn.state["topic"], level=level, confidence=confidence, evidence=evidence)
 
 
-def _newest(turn: "_Turn", run_id: str) -> str:
+def _newest(turn: Turn, run_id: str) -> str:
     """For a run still going: its newest numbers, read again now."""
     from dltui.labs.run_record import read_run_record
 
