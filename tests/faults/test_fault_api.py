@@ -79,15 +79,16 @@ async def test_item8_a_server_that_stalls_before_headers_is_given_up_on_quickly_
     import dltui.tutor.claude as claude_module
 
     monkeypatch.setattr(claude_module, "FIRST_BYTE_TIMEOUT", 0.5, raising=False)  # 30 s, shortened
-    api.queue(StallBeforeHeaders(6.0), text_reply("Sorry for the wait."))
+    # Stalls far longer than the bound, so a loaded machine's slowness cannot pass for waiting one out.
+    api.queue(StallBeforeHeaders(12.0), text_reply("Sorry for the wait."))
     began = time.monotonic()
     reply, _, _ = await ask(claude)
     assert reply.status == "complete" and reply.text == "Sorry for the wait."
-    assert time.monotonic() - began < 4.0
-    api.queue(StallBeforeHeaders(6.0), StallBeforeHeaders(6.0), text_reply("never asked"))
+    assert time.monotonic() - began < 8.0
+    api.queue(StallBeforeHeaders(12.0), StallBeforeHeaders(12.0), text_reply("never asked"))
     began = time.monotonic()
     reply, _, _ = await ask(claude, "again")
-    assert time.monotonic() - began < 4.0
+    assert time.monotonic() - began < 8.0
     assert reply.status == "error" and "did not answer" in reply.notice and "Ctrl+R" in reply.notice
 
 
