@@ -2,6 +2,8 @@
 
 Both run in a real pseudo-terminal (80x24). The clock stops when the screen output contains a
 text that only a painted frame shows (the header title for dltui, the label for hello-world).
+dltui paints its shell first and loads the learner's records behind it: the same launch also
+times the chat's status line ("Tutor: ..."), drawn once the records are loaded (for information).
 """
 
 from __future__ import annotations
@@ -28,10 +30,17 @@ class Hello(App):
 Hello().run()
 """
 RUNS = 5
+PAINTED, READY = b"dltui", b"Tutor:"  # the header's title; the chat's status line (records loaded)
 
 
 def time_to_paint(argv: list[str], marker: bytes, env: dict[str, str], timeout: float = 30.0) -> float:
+    return times_to_markers(argv, [marker], env, timeout)[0]
+
+
+def times_to_markers(argv: list[str], markers: list[bytes], env: dict[str, str], timeout: float = 30.0) -> list[float]:
+    """Seconds from launch until each marker is in the screen output (markers in the order they come)."""
     started = time.perf_counter()
+    times: list[float] = []
     pid, fd = pty.fork()
     if pid == 0:  # child
         os.execvpe(argv[0], argv, env)
@@ -45,9 +54,11 @@ def time_to_paint(argv: list[str], marker: bytes, env: dict[str, str], timeout: 
                     seen += os.read(fd, 65536)
                 except OSError:
                     break
-                if marker in seen:
-                    return time.perf_counter() - started
-        raise RuntimeError(f"{argv} did not paint {marker!r} within {timeout} s")
+                while len(times) < len(markers) and markers[len(times)] in seen:
+                    times.append(time.perf_counter() - started)
+                if len(times) == len(markers):
+                    return times
+        raise RuntimeError(f"{argv} did not paint {markers[len(times)]!r} within {timeout} s")
     finally:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
@@ -67,19 +78,26 @@ def main() -> None:
         keyed = {**env, "ANTHROPIC_API_KEY": "sk-ant-bench-not-a-key", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
         dltui = [sys.executable, "-m", "dltui"]
         hello = [sys.executable, "-c", HELLO]
-        time_to_paint(dltui, b"dltui", env)  # warm the page cache, write bytecode, create the database
-        time_to_paint(dltui, b"dltui", keyed)
-        ours, with_key, bare = [], [], []
+        times_to_markers(dltui, [PAINTED, READY], env)  # warm the page cache, write bytecode, create the database
+        times_to_markers(dltui, [PAINTED, READY], keyed)
+        ours, with_key, bare, ready = [], [], [], []
         for _ in range(RUNS):  # interleaved, so machine noise hits all alike
-            ours.append(time_to_paint(dltui, b"dltui", env))
-            with_key.append(time_to_paint(dltui, b"dltui", keyed))
+            painted, loaded = times_to_markers(dltui, [PAINTED, READY], env)
+            ours.append(painted)
+            ready.append(loaded)
+            with_key.append(time_to_paint(dltui, PAINTED, keyed))
             bare.append(time_to_paint(hello, b"hello-from-textual", env))
-    ms = {name: (min(v) * 1000, statistics.median(v) * 1000) for name, v in (("ours", ours), ("key", with_key), ("bare", bare))}
+    runs = (("ours", ours), ("key", with_key), ("bare", bare), ("ready", ready))
+    ms = {name: (min(v) * 1000, statistics.median(v) * 1000) for name, v in runs}
     print(f"| startup: dltui first paint | {ms['ours'][1]:.0f} | ms | median of {RUNS}, min {ms['ours'][0]:.0f} ms, 80x24 pty, warm |")
     print(f"| startup: dltui first paint, API key set | {ms['key'][1]:.0f} | ms | median of {RUNS}, min {ms['key'][0]:.0f} ms |")
     print(
         f"| startup: textual hello-world first paint | {ms['bare'][1]:.0f} | ms "
         f"| median of {RUNS}, min {ms['bare'][0]:.0f} ms, same run |"
+    )
+    print(
+        f"| startup: dltui time until ready (records loaded) | {ms['ready'][1]:.0f} | ms "
+        f"| median of {RUNS}, min {ms['ready'][0]:.0f} ms, for information: the chat's status line |"
     )
     print(f"| startup: ratio dltui / hello-world | {ms['ours'][1] / ms['bare'][1]:.2f} | x | medians; lower is better |")
     print(f"| startup: ratio dltui / hello-world, API key set | {ms['key'][1] / ms['bare'][1]:.2f} | x | medians |")

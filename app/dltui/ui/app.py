@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from textual import on
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Header, Input, TabbedContent, TabPane
+from textual.worker import WorkerCancelled, WorkerFailed
 
-from dltui.context import StudyContext
 from dltui.labs.gpu import GpuStatus, gpu_line
-from dltui.notes.sessions import begin_session, close_session
-from dltui.srs import sync_cards
-from dltui.ui.chat import ChatPane
 from dltui.ui.commands import StudyCommands
 from dltui.ui.footer import StudyFooter
 from dltui.ui.lab_gpu import start_gpu_polling
-from dltui.ui.labs import LabsPane
-from dltui.ui.progress import ProgressPane
 from dltui.ui.requests import LabRequested, QuizRequested, TalkAboutRun, TalkRequested
-from dltui.ui.review import ReviewPane
-from dltui.ui.topics import TopicsPane
+from dltui.ui.shell import EarlyInput, StudyLoaded, area_panes, join_new_cards, load_study, placeholder
+
+# The areas import the database and the curriculum (~0.5 s): the app imports them once its first
+# frame is drawn (ui/shell.py), and names them here only for type checking.
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
+    from dltui.ui.chat import ChatPane
 
 # (tab id, title, key) — function keys work in every terminal and over SSH; alt+digit as a fallback.
 AREAS = [
@@ -60,31 +63,108 @@ class DltuiApp(App):
         line = gpu_line(gpus)
         self.sub_title = f"{self.SUB_TITLE} · {line}" if line else self.SUB_TITLE
 
-    def __init__(self, context: StudyContext, start_area: str = "chat"):
+    def __init__(
+        self,
+        context: StudyContext | None = None,
+        start_area: str = "chat",
+        opener: Callable[[], StudyContext] | None = None,
+    ):
+        """With a ``context`` the areas are there from the start; with an ``opener`` (what `dltui`
+        does) the shell is drawn first and ``opener()`` runs in a thread (see ui/shell.py)."""
         super().__init__()
+        if (context is None) == (opener is None):
+            raise ValueError("DltuiApp takes a context or an opener (one of the two)")
         self.context = context
         self.start_area = start_area
-        sync_cards(context)  # cards added to the files since the last start join the queue
+        self.opener = opener
+        self.open_error: Exception | None = None  # why the opener failed; `dltui` prints it after the app
+        if context is not None:
+            join_new_cards(context)
 
     def compose(self) -> ComposeResult:
-        panes = {"chat": ChatPane, "topics": TopicsPane, "review": ReviewPane, "labs": LabsPane, "progress": ProgressPane}
+        panes = area_panes() if self.context is not None else {}
         yield Header()
         with TabbedContent(initial=self.start_area, id="areas"):
             for area, title, key in AREAS:
                 with TabPane(f"{key.upper()} {title}", id=area):
-                    yield panes[area](self.context)
+                    yield panes[area](self.context) if panes else placeholder(area)
         yield StudyFooter()
 
     def on_mount(self) -> None:
-        begin_session(self.context, "tui")
-        start_gpu_polling(self)
+        if self.context is None:
+            self.call_after_refresh(self._load_study)  # after the first frame is on its way
+        else:
+            self._records_ready()
         self.action_show_area(self.start_area)  # focus into the first area, not the tab bar
-        if self.context.startup_notice:
-            self.notify(self.context.startup_notice, severity="warning", timeout=10)
 
     def on_unmount(self) -> None:
         # Notes and the tracker are written as the app closes; a crash is caught up at the next start.
-        close_session(self.context)
+        if self.context is not None:
+            from dltui.notes.sessions import close_session
+
+            close_session(self.context)
+
+    # --- the records, opened behind the first frame ------------------------------------------
+
+    @work(thread=True, exit_on_error=False)
+    def _load_study(self) -> None:
+        try:
+            self.post_message(StudyLoaded(load_study(self.opener)))
+        except Exception as err:  # shown by the command line once the screen is restored
+            self.post_message(StudyLoaded(None, err))
+
+    @on(StudyLoaded)
+    async def _study_loaded(self, message: StudyLoaded) -> None:
+        if message.error is not None:
+            self.open_error = message.error
+            self.exit(return_code=2)
+            return
+        self.context = message.context
+        panes = area_panes()
+        tabs = self.screen_stack[0].query_one("#areas", TabbedContent)
+        early = tabs.query_one(EarlyInput)
+        was_typing = self.focused is early
+        early.parent.display = False  # the chat takes its place below; it hands over in _hand_over
+        for area, _title, _key in AREAS:
+            tab = tabs.get_pane(area)
+            await tab.query(".loading").remove()
+            await tab.mount(panes[area](self.context), before=0)
+        self._records_ready()
+        if was_typing or self.focused is None:
+            self.action_show_area(tabs.active)
+        # After the keys already on their way to the early box: it hands over what it holds.
+        early.call_later(self._hand_over, early)
+
+    def _hand_over(self, early: EarlyInput) -> None:
+        """The early box's draft goes in front of whatever reached the chat's box since, and the
+        messages sent early go out one after another, each after the reply before it."""
+        chat = self._pane("chat")
+        box = chat.query_one("#chat-input", Input)
+        box.value = early.value + box.value
+        box.cursor_position = len(box.value)
+        waiting = list(early.waiting)
+        early.parent.remove()  # not awaited: this runs in the early box's own queue
+        self._send_in_turn(chat, waiting)
+
+    @work(group="early-messages")
+    async def _send_in_turn(self, chat: ChatPane, texts: list[str]) -> None:
+        for text in texts:
+            try:
+                await chat.send(text).wait()
+            except (WorkerCancelled, WorkerFailed):  # Esc stopped that reply: go on with the next
+                pass
+
+    def _pane(self, area: str) -> Any:  # the area's own class (typed names would import them all)
+        """The pane that fills an area (there once the records are loaded), a dialog open or not."""
+        return self.screen_stack[0].query_one(area_panes()[area])
+
+    def _records_ready(self) -> None:
+        from dltui.notes.sessions import begin_session
+
+        begin_session(self.context, "tui")
+        start_gpu_polling(self)
+        if self.context.startup_notice:
+            self.notify(self.context.startup_notice, severity="warning", timeout=10)
 
     def action_show_area(self, area: str) -> None:
         tabs = self.query_one("#areas", TabbedContent)
@@ -112,7 +192,8 @@ class DltuiApp(App):
 
     async def action_quit(self) -> None:
         # Quits at once; lab runs keep going, and the note printed as the app closes says so.
-        self.exit(message=self.query_one(LabsPane).leaving_note())
+        labs = self.screen_stack[0].query("LabsPane")  # none while the records load
+        self.exit(message=labs.first().leaving_note() if labs else None)
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -125,17 +206,17 @@ class DltuiApp(App):
     def start_quiz(self, topic_id: str) -> None:
         """Open a quiz on one topic in the Review area (from the chat or the topic map)."""
         self.action_show_area("review")
-        self.query_one(ReviewPane).start_quiz(topic_id)
+        self._pane("review").start_quiz(topic_id)
 
     def open_lab(self, lab_id: str) -> None:
         """Show a lab in the Labs area (from the topic map)."""
         self.action_show_area("labs")
-        self.query_one(LabsPane).select_lab(lab_id)
+        self._pane("labs").select_lab(lab_id)
 
     def run_lab(self, lab_id: str) -> None:
         """Open a lab's run form (from the palette), once the Labs list has loaded."""
         self.open_lab(lab_id)
-        labs = self.query_one(LabsPane)
+        labs = self._pane("labs")
         if not labs.ready:
             self.set_timer(LAB_FORM_WAIT_S, lambda: self.run_lab(lab_id))
             return
@@ -143,7 +224,7 @@ class DltuiApp(App):
 
     def lab_titles(self) -> dict[str, str]:
         """Lab id -> title; before the Labs list has loaded, the labs the topics name."""
-        labs = self.query_one(LabsPane)
+        labs = self._pane("labs")
         if labs.ready:
             return {lab.id: lab.title for lab in labs.runner.registry.labs.values()}
         named = {lab_id: "" for topic in self.context.curriculum.topics.values() for lab_id in topic.labs}
@@ -165,25 +246,25 @@ class DltuiApp(App):
     def talk_about_run(self, message: TalkAboutRun) -> None:
         """`t` on a run in Labs: the Chat opens on that run and the tutor asks about its curve."""
         self.action_show_area("chat")
-        self.query_one(ChatPane).start_run(message.run_id)
+        self._pane("chat").start_run(message.run_id)
 
     def talk_about(self, topic_id: str) -> None:
         """Start talking about a topic in the Chat area (from the topic map)."""
         self.action_show_area("chat")
-        self.query_one(ChatPane).start_topic(topic_id)
+        self._pane("chat").start_topic(topic_id)
 
     def open_topic(self, topic_id: str) -> None:
         """Show a topic in the Topics area, the tree's cursor on it."""
         self.action_show_area("topics")
-        self.query_one(TopicsPane).select_topic(topic_id)
+        self._pane("topics").select_topic(topic_id)
 
     def new_chat(self) -> None:
         self.action_show_area("chat")
-        self.query_one(ChatPane).action_new_conversation()
+        self._pane("chat").action_new_conversation()
 
     def show_review_stats(self) -> None:
         self.action_show_area("review")
-        review = self.query_one(ReviewPane)
+        review = self._pane("review")
         if not review.showing_stats:
             review.action_toggle_stats()
 

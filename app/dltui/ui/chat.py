@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from dltui.context import StudyContext
 from dltui.labs.monitor import RunMonitor
@@ -22,6 +23,7 @@ from dltui.tutor import history
 from dltui.tutor.activity import LearnerActivity
 from dltui.tutor.chat import Chat
 from dltui.tutor.tools import ToolOutcome
+from dltui.ui.chat_input import ChatInput
 from dltui.ui.contained import ContainedStatic
 from dltui.ui.requests import QuizRequested
 
@@ -82,14 +84,6 @@ def _run_line(monitor: RunMonitor) -> str:
     eta = progress.eta_seconds()
     left = f", {format_duration(eta)} left" if eta is not None else ""
     return f"Run {name}: {progress.fraction:.0%}{left}"
-
-
-class ChatInput(Input):
-    """The chat's text box. Keys typed while dltui starts arrive through the terminal's cooked
-    mode, which turns Enter into a line feed (ctrl+j): that sends too, or the first sentence a
-    learner types at launch would sit unsent."""
-
-    BINDINGS = [Binding("ctrl+j", "submit", "Send", show=False)]
 
 
 class ChatPane(Vertical):
@@ -207,9 +201,10 @@ class ChatPane(Vertical):
         event.input.value = ""
         self.send(text)
 
-    def send(self, text: str) -> None:
+    def send(self, text: str) -> Worker[None]:
+        """Show and send ``text``; the worker ends with the reply (messages typed at launch wait on it)."""
         self.query_one("#chat-log", VerticalScroll).mount(UserMessage(text))
-        self.stream_reply(text)
+        return self.stream_reply(text)
 
     @work(exclusive=True, group="reply")
     async def stream_reply(self, text: str | None) -> None:

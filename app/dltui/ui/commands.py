@@ -22,6 +22,8 @@ def study_commands(app) -> Iterator[StudyCommand]:
 
     for area, title, key in AREAS:
         yield StudyCommand(f"Go to {title}", partial(app.action_show_area, area), f"the {title} area ({key.upper()})")
+    if app.context is None:  # the records are still loading (a moment after launch)
+        return
     yield StudyCommand("New chat", app.new_chat, "start a fresh conversation with the tutor (Ctrl+N)")
     yield StudyCommand("Export session notes", app.export_notes, "write today's session notes and the study tracker now")
     yield StudyCommand("Review stats", app.show_review_stats, "retention, reviews per day and what is due")
