@@ -104,7 +104,6 @@ class _Turn:
 
     def tool(self, name: str, **arguments) -> None:
         outcome = self.toolbox.run(name, arguments)
-        self.reply.tool_lines.append(outcome.line)
         self.on_tool(outcome)
 
     # --- the dialogue ------------------------------------------------------------------------

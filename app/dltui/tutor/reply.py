@@ -16,7 +16,6 @@ class Reply:
     text: str = ""
     status: str = "complete"  # complete | partial | error
     notice: str | None = None  # what went wrong and what to do, shown under the reply
-    tool_lines: list[str] = field(default_factory=list)
     retries: int = 0
     usage: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)  # tutor-specific state kept with the message
