@@ -55,10 +55,11 @@ class TutorMessage(Vertical):
     DEFAULT_CSS = """
     TutorMessage { height: auto; }
     TutorMessage > ReplySection { padding: 0; }
-    /* Top-level blocks' margins are (top 0 1 0), top 0, 1 or 2: one line less at a seam */
-    TutorMessage > ReplySection.continued > MarkdownBlock:first-child { margin: 0 0 1 0; }
-    TutorMessage > ReplySection.continued > MarkdownH1:first-child { margin: 1 0 1 0; }
-    TutorMessage > ReplySection.continued > MarkdownH2:first-child { margin: 1 0 1 0; }
+    /* Top-level blocks' margins are (top 0 1 0), top 0, 1 or 2: one line less at a seam. A
+       class, not :first-child, which would restyle every block of a section at each mount. */
+    ReplySection > MarkdownBlock.seam { margin: 0 0 1 0; }
+    ReplySection > MarkdownH1.seam { margin: 1 0 1 0; }
+    ReplySection > MarkdownH2.seam { margin: 1 0 1 0; }
     """
 
     def __init__(self, text: str = "", stopped: bool = False):
@@ -85,6 +86,12 @@ class TutorMessage(Vertical):
                 # later appends re-parse from its last line, splitting a list in two.
                 await self.mount(section := ReplySection(continued=True))
                 await section.append(self.source[self._section_start :])
+            # A section's first block can be replaced while it grows ("`" becoming a fence).
+            if section.has_class("continued") and section.children:
+                section.children[0].add_class("seam")
+        # The screen let layout requests wait while the batch was open: ask again, so this
+        # batch is drawn now rather than with the next one.
+        self.refresh(layout=True)
 
 
 def _cut(text: str, widgets: int) -> int | None:
