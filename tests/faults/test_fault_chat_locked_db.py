@@ -55,7 +55,8 @@ async def test_the_chat_answers_keys_while_its_save_waits_for_another_process(cl
             holder.stdin.flush()
             assert holder.stdout.readline().strip() == "told"
         finally:
-            holder.kill() if holder.poll() is None else None
+            if holder.poll() is None:
+                holder.kill()
             holder.wait(timeout=10)
         pane = app.query_one("ChatPane")
         assert await wait_until(pilot, lambda: not pane.replying and "(n, m)" in screen_text(app), timeout=20)
