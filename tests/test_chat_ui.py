@@ -8,7 +8,6 @@ from dltui.tutor import history
 from dltui.ui.app import DltuiApp
 from dltui.ui.chat import InfoLine, TutorMessage, UserMessage
 from fake_anthropic import FakeMessagesAPI, HttpError, text_reply, tool_reply
-from journeys.conftest import screen_text
 
 KEY = "sk-ant-test-NEVER-STORE-ME-42"
 
@@ -147,39 +146,3 @@ async def test_api_key_never_lands_in_database_exports_or_notes(claude, api):
     assert any(p.suffix == ".md" for p in files), "the export was written"
     for path in files:
         assert KEY.encode() not in path.read_bytes(), f"the API key leaked into {path}"
-
-
-LONG_REPLY = "".join(
-    f"## Step {n}\n\nThe gradient of layer {n} is the upstream gradient times the local one, "
-    f"so shapes must agree at every step of the chain.\n\n- rows of W{n}: outputs\n- columns of W{n}: inputs\n\n"
-    f"```python\ndW{n} = X.T @ dY\n```\n\nWhat shape is dW{n} when X is (32, 10)?\n\n"
-    for n in range(1, 7)
-)
-
-
-async def test_a_long_streamed_reply_looks_as_it_does_when_the_conversation_is_reopened(claude, api):
-    """Streamed text is drawn in sections (chat_reply.py); the learner must not see the seams."""
-    pieces = [LONG_REPLY[i : i + 9] for i in range(0, len(LONG_REPLY), 9)]
-    api.queue(text_reply(*pieces, pause=0.01))
-    size = (90, 150)  # the whole conversation fits: both screens show all of it
-    app = DltuiApp(claude)
-    async with app.run_test(size=size) as pilot:
-        await type_and_send(pilot, "walk me through the gradient shapes")
-        await wait_for_reply(pilot)
-        await pilot.pause(0.2)
-        assert len(app.query("ReplySection")) > 2, "the reply was not drawn in sections: nothing to compare"
-        streamed = conversation_lines(screen_text(app))
-    app = DltuiApp(claude)
-    async with app.run_test(size=size) as pilot:
-        await pilot.pause(0.5)
-        reopened = conversation_lines(screen_text(app))
-    assert "What shape is dW6 when X is (32, 10)?" in streamed[-1]
-    assert streamed == reopened
-
-
-def conversation_lines(screen: str) -> list[str]:
-    """The screen's lines from the learner's message to the end of the reply."""
-    lines = screen.splitlines()
-    start = next(i for i, line in enumerate(lines) if "You  walk me through" in line)
-    end = next(i for i, line in enumerate(lines) if "dW6 when X" in line)
-    return lines[start : end + 1]

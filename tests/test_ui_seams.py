@@ -14,7 +14,7 @@ APP = Path(__file__).resolve().parent.parent / "app" / "dltui"
 TEXTUAL_APP_CALLS = {
     "notify", "push_screen", "pop_screen", "call_from_thread", "exit", "set_focus", "query_one", "bell",
     "copy_to_clipboard", "run_worker", "suspend", "set_interval", "set_timer", "get_key_display",
-    "action_show_help_panel", "action_hide_help_panel", "batch_update",
+    "action_show_help_panel", "action_hide_help_panel",
 }
 
 

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dltui.context import StudyContext
@@ -21,7 +21,6 @@ from dltui.tutor import history
 from dltui.tutor.activity import LearnerActivity
 from dltui.tutor.chat import Chat
 from dltui.tutor.tools import ToolOutcome
-from dltui.ui.chat_reply import TutorMessage
 from dltui.ui.contained import ContainedStatic
 from dltui.ui.requests import QuizRequested
 
@@ -31,6 +30,12 @@ SHOWN_MESSAGES = 60  # how many past messages to draw when a conversation is ope
 class UserMessage(ContainedStatic):
     def __init__(self, text: str):
         super().__init__(f"[b]You[/b]  {escape(text)}", classes="user-message")
+
+
+class TutorMessage(Markdown):
+    def __init__(self, text: str = "", stopped: bool = False):
+        super().__init__(text, classes="tutor-message")
+        self.stopped = stopped
 
 
 class InfoLine(ContainedStatic):
@@ -211,24 +216,22 @@ class ChatPane(Vertical):
         log = self.query_one("#chat-log", VerticalScroll)
         reply_view = TutorMessage()
         await log.mount(reply_view)
+        stream = Markdown.get_stream(reply_view)
         pieces: asyncio.Queue[str | None] = asyncio.Queue()
 
         async def pump() -> None:
-            # Deltas are drawn in batches, one every STREAM_BATCH_S (counted from the start of
-            # the last, so drawing does not slow the pace): each write parses and lays out the
-            # reply's last section, so one per delta made a long reply cost seconds of CPU.
-            loop = asyncio.get_running_loop()
-            finished, drawn_at = False, 0.0
+            # Deltas are drawn in batches: each write re-parses and lays out the reply, so one
+            # per delta made a long reply cost seconds of CPU. A batch waits STREAM_BATCH_S.
+            finished = False
             while not finished:
                 batch = [await pieces.get()]
-                await asyncio.sleep(max(0.0, drawn_at + STREAM_BATCH_S - loop.time()))
+                await asyncio.sleep(STREAM_BATCH_S)
                 while not pieces.empty():
                     batch.append(pieces.get_nowait())
                 if None in batch:
                     finished, batch = True, batch[: batch.index(None)]
                 if batch:
-                    drawn_at = loop.time()
-                    await reply_view.append("".join(batch))  # the anchored log follows it
+                    await stream.write("".join(batch))  # the anchored log follows it
 
         def show_tool(outcome: ToolOutcome) -> None:
             log.mount(InfoLine(outcome.line, "error" if outcome.is_error else "tool"))
@@ -245,6 +248,7 @@ class ChatPane(Vertical):
         except asyncio.CancelledError:
             pieces.put_nowait(None)
             await pumping
+            await stream.stop()
             await log.mount(InfoLine("Stopped. The partial reply is kept.", "notice"))
             self.replying = False
             self.refresh_status()
@@ -254,6 +258,7 @@ class ChatPane(Vertical):
             await log.mount(InfoLine(f"Something went wrong: {err}. Your message is saved; Ctrl+R retries.", "error"))
         pieces.put_nowait(None)
         await pumping
+        await stream.stop()
         if reply is not None:
             if not reply.text.strip():
                 await reply_view.remove()
