@@ -117,3 +117,44 @@ def test_anthropic_is_imported_on_the_first_message_not_when_a_chat_opens(tmp_pa
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "claude" and done.stdout.split()[-1] == "False"
+
+
+APP_WITH_A_KEY = (
+    "import asyncio, sys\n"
+    "sys.path.insert(0, sys.argv[2])  # tests/: the fake Messages API\n"
+    "from fake_anthropic import FakeMessagesAPI, text_reply\n"
+    "from dltui.context import StudyContext\n"
+    "from dltui.settings import load_settings\n"
+    "from dltui.ui.app import DltuiApp\n"
+    "async def main():\n"
+    "    with FakeMessagesAPI() as api:\n"
+    "        api.queue(text_reply('Hello.'))\n"
+    "        context = StudyContext.open(settings=load_settings(sys.argv[1], env={'ANTHROPIC_BASE_URL': api.url}))\n"
+    "        app = DltuiApp(context)\n"
+    "        async with app.run_test(size=(80, 24)) as pilot:\n"
+    "            await pilot.pause()\n"
+    "            pane = app.query_one('ChatPane')\n"
+    "            print('mounted', pane.chat.kind, 'anthropic' in sys.modules)\n"
+    "            await pilot.press(*'hi', 'enter')\n"
+    "            for _ in range(200):\n"
+    "                await pilot.pause(0.05)\n"
+    "                if api.requests and not pane.replying:\n"
+    "                    break\n"
+    "            print('answered', len(api.requests), 'anthropic' in sys.modules)\n"
+    "        context.close()\n"
+    "asyncio.run(main())\n"
+)
+
+
+def test_with_a_key_the_app_imports_anthropic_on_the_first_message_not_at_start_up(tmp_path):
+    env = {"ANTHROPIC_API_KEY": "sk-ant-test-lazy-app", "PATH": "/usr/bin:/bin"}
+    if "PYTHONPATH" in os.environ:  # the dltui under test, when it is not the installed one
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    tests = os.path.dirname(os.path.abspath(__file__))
+    done = subprocess.run(
+        [sys.executable, "-c", APP_WITH_A_KEY, str(tmp_path / "tutor.db"), tests],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith(("mounted", "answered"))]
+    assert lines == ["mounted claude False", "answered 1 True"], done.stdout

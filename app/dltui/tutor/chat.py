@@ -3,8 +3,10 @@
 `Chat` picks the tutor (Claude when a key is set and allowed, else offline; a new conversation
 follows the setting, an old one keeps its tutor), keeps the learner's message no matter what
 fails, saves partial replies every second while streaming, and marks a reply stopped by the
-learner as partial. Answering again (retry) replaces the reply to the same learner message and
-undoes the records that reply made, so nothing is counted twice.
+learner as partial. The saves run on one thread of their own, in the order they were made: the
+event loop never waits on SQLite's lock, which another process may hold for the 30 s timeout.
+Answering again (retry) replaces the reply to the same learner message and undoes the records
+that reply made, so nothing is counted twice.
 
 Each learner message carries its type in ``meta["turn"]``: the offline tutor's reading
 ("question" | "answer" | "command" | "hint_request"; answers also carry ``check`` and ``topic``),
@@ -17,6 +19,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from dltui.context import StudyContext
 from dltui.store.models import Assessment, KnowledgeGap, Message
@@ -26,6 +29,25 @@ from dltui.tutor.tools import ToolBox, ToolOutcome
 
 TOPIC_COMMAND = re.compile(r"^/?topic\s+(.+)$", re.IGNORECASE)
 SAVE_EVERY = 1.0  # seconds between saves of a reply that is still streaming
+
+# One thread makes every chat save, first asked first done: a later save (the reply) can never
+# land before an earlier one (the learner's message), and a save that waits for the lock keeps
+# the screen answering keys. Started on the first save, not at start-up.
+_SAVES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dltui-chat-saves")
+
+
+async def _landed(save: Future):
+    """Wait, off the event loop, for a save to be committed; return what it returned.
+
+    Stopping the reply (Esc) while a save waits lets that save land first: it cannot be taken
+    back, and what follows the stop (marking the reply partial) must come after it.
+    """
+    waiting = asyncio.wrap_future(save)
+    try:
+        return await asyncio.shield(waiting)
+    except asyncio.CancelledError:
+        await waiting
+        raise
 
 
 def choose_tutor_kind(context: StudyContext, wanted: str | None = None) -> tuple[str, str | None]:
@@ -107,53 +129,64 @@ class Chat:
     async def send(self, text: str, on_text: TextSink, on_tool: ToolSink) -> Reply:
         """Save the learner's message, then get and save the reply. ``/topic NAME`` sets the topic."""
         meta = {"turn": "question" if text.rstrip().endswith("?") else "message"} if self.kind == "claude" else None
-        history.add_message(self.context, self.conversation.id, "user", text, meta=meta)
+        await _landed(_SAVES.submit(history.add_message, self.context, self.conversation.id, "user", text, meta=meta))
         switch = TOPIC_COMMAND.match(text.strip())
         if switch:
             topic = self.context.curriculum.find_topic(switch.group(1))
             if topic:
-                self.set_topic(topic.id)
+                await _landed(_SAVES.submit(self.set_topic, topic.id))
         return await self.answer(on_text, on_tool)
 
     async def answer(self, on_text: TextSink, on_tool: ToolSink) -> Reply:
         """Reply to the last learner message; a reply it already had is replaced (retry)."""
-        self.drop_last_reply()
-        past = self.messages()
-        placeholder = history.add_message(self.context, self.conversation.id, "assistant", "", status="partial")
+        await _landed(_SAVES.submit(self.drop_last_reply))
+        past = await _landed(_SAVES.submit(self.messages))
+        placeholder = _SAVES.submit(history.add_message, self.context, self.conversation.id, "assistant", "", status="partial")
+        saves: list[Future] = [placeholder]
         streamed: list[str] = []
         last_save = time.monotonic()
+
+        def save(write: Callable[[], object]) -> Future:
+            saves.append(_SAVES.submit(write))
+            return saves[-1]
+
+        def save_reply(content: str, status: str, meta: dict | None = None) -> Future:
+            return save(lambda: history.update_message(self.context, placeholder.result().id, content, status, meta))
 
         def collect(piece: str) -> None:
             nonlocal last_save
             streamed.append(piece)
             on_text(piece)
-            if time.monotonic() - last_save > SAVE_EVERY:
-                history.update_message(self.context, placeholder.id, "".join(streamed), "partial")
+            # One partial save at a time: while one waits for the lock, the next would only repeat it.
+            if time.monotonic() - last_save > SAVE_EVERY and saves[-1].done():
+                save_reply("".join(streamed), "partial")
                 last_save = time.monotonic()
 
         def tool_seen(outcome: ToolOutcome) -> None:
             meta = {"error": outcome.is_error, "made": outcome.made}
-            history.add_message(self.context, self.conversation.id, "tool", outcome.line, meta=meta)
+            save(lambda: history.add_message(self.context, self.conversation.id, "tool", outcome.line, meta=meta))
             on_tool(outcome)
 
         try:
             reply = await self.tutor.respond(past, self.topic_id, collect, tool_seen)
         except asyncio.CancelledError:
-            history.update_message(self.context, placeholder.id, "".join(streamed), "partial", {"stopped": True})
+            await _landed(save_reply("".join(streamed), "partial", {"stopped": True}))
             raise
         meta = {"tutor": self.kind, **reply.meta}
         if reply.usage:
             meta["usage"] = reply.usage
         if reply.text.strip() or reply.status == "complete":
-            history.update_message(self.context, placeholder.id, reply.text, reply.status, meta)
+            save_reply(reply.text, reply.status, meta)
         else:
-            _delete_empty(self.context, placeholder.id)
+            save(lambda: _delete_empty(self.context, placeholder.result().id))
         if reply.notice:
-            history.add_message(self.context, self.conversation.id, "notice", reply.notice, status="error")
+            save(lambda: history.add_message(self.context, self.conversation.id, "notice", reply.notice, status="error"))
         learner = next((m for m in reversed(past) if m.role == "user"), None)
         if reply.turn and learner is not None:
-            history.update_message(self.context, learner.id, learner.content, learner.status, reply.turn)
-        self._follow_topic(reply)
+            save(lambda: history.update_message(self.context, learner.id, learner.content, learner.status, reply.turn))
+        for each in saves:  # all landed, in order; one that failed (disk full) is raised here
+            await _landed(each)
+        await _landed(_SAVES.submit(self._follow_topic, reply))
         return reply
 
     def drop_last_reply(self) -> None:

@@ -114,7 +114,6 @@ class ClaudeTutor:
             results: list[ApiJson] = []
             for use in final.tool_uses:
                 outcome = self.toolbox.run(use["name"], use["input"], bad_input=final.bad_inputs.get(use["id"]))
-                reply.tool_lines.append(outcome.line)
                 on_tool(outcome)
                 results.append(
                     {"type": "tool_result", "tool_use_id": use["id"], "content": outcome.content, "is_error": outcome.is_error}

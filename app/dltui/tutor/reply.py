@@ -22,7 +22,6 @@ class Reply:
     text: str = ""
     status: str = "complete"  # complete | partial | error
     notice: str | None = None  # what went wrong and what to do, shown under the reply
-    tool_lines: list[str] = field(default_factory=list)
     retries: int = 0
     usage: dict[str, int] = field(default_factory=dict)  # token counts
     meta: dict[str, Any] = field(default_factory=dict)  # (JSON) tutor-specific state kept with the message

@@ -51,7 +51,6 @@ class Turn(ABC):
 
     def tool(self, name: str, **arguments: object) -> None:
         outcome = self.toolbox.run(name, arguments)
-        self.reply.tool_lines.append(outcome.line)
         self.on_tool(outcome)
 
     def new_question(self) -> None:
