@@ -31,30 +31,12 @@ except ImportError:  # run alone from a shell: put labs/ on the path
 import gradcheck
 import mlp
 from kit.datasets import DatasetUnavailable, IdxError, load_mnist
+from kit.params import parse_lab_args
 
 
-def str_to_bool(text: str) -> bool:
-    if text.lower() in ("true", "1", "yes", "on"):
-        return True
-    if text.lower() in ("false", "0", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=6, help="passes over the training images")
-    parser.add_argument("--hidden", type=str, default="256", help="hidden layer sizes, comma-separated")
-    parser.add_argument("--batch_size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=0.05, help="peak learning rate")
-    parser.add_argument("--momentum", type=float, default=0.9)
-    parser.add_argument("--weight_decay", type=float, default=1e-4, help="L2 penalty on the weights")
-    parser.add_argument("--schedule", choices=["constant", "cosine"], default="cosine", help="learning-rate schedule")
-    parser.add_argument("--val_size", type=int, default=5000, help="training images held out for validation")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--gradcheck", type=str_to_bool, default=False, help="check backward() numerically first")
-    parser.add_argument("--mlp_file", type=str, default="", help="train your own mlp.py (e.g. the exercise) instead")
-    return parser.parse_args(argv)
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    return parse_lab_args(HERE / "lab.toml", argv)
 
 
 def load_network_module(path: str):

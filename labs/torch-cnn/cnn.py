@@ -40,6 +40,7 @@ from convnet import ConvNet
 from kit.checkpoints import BEST_NAME, load_checkpoint, save_checkpoint
 from kit.datasets import DatasetUnavailable, load_mnist
 from kit.events import Reporter
+from kit.params import parse_lab_args
 from past_runs import checkpoint_to_resume
 from text_pictures import confusion_matrix_text, images_side_by_side
 from workers import DeviceUnavailable, SilentReporter, Workers, relaunch_under_torchrun, start_workers, under_torchrun
@@ -48,24 +49,8 @@ LAB = "torch-cnn"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="A CNN on MNIST (PyTorch)")
-    p.add_argument("--epochs", type=int, default=8, help="passes over the training split")
-    p.add_argument("--batch_size", "--batch-size", type=int, default=128, help="images per step (all processes together)")
-    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (AdamW)")
-    p.add_argument("--weight_decay", "--weight-decay", type=float, default=1e-4)
-    p.add_argument("--schedule", choices=["cosine", "constant"], default="cosine", help="learning-rate schedule after the warm-up")
-    p.add_argument("--warmup_epochs", "--warmup-epochs", type=float, default=0.5, help="linear warm-up length, in epochs")
-    p.add_argument("--patience", type=int, default=3, help="stop after this many epochs without a better val/acc (0: never)")
-    p.add_argument("--val_size", "--val-size", type=int, default=5000, help="training images held out for validation")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
-                   help="auto: bf16 (fp16 on older GPUs) on CUDA, fp32 on the CPU")
-    p.add_argument("--resume", default="", help="a checkpoint file, or 'latest' (newest checkpoint of the newest run)")
-    p.add_argument("--procs", type=int, default=1, help="processes (DistributedDataParallel); >1 re-launches under torchrun")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0,
-                   help="CPU threads for PyTorch (0: its default, one per core; use fewer when other programs keep the cores busy)")
-    return p.parse_args(argv)
+    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    return parse_lab_args(HERE / "lab.toml", argv)
 
 
 # ----------------------------------------------------------------------------- data on the device

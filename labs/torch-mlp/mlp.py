@@ -30,26 +30,15 @@ import torch.nn.functional as F
 from kit.checkpoints import BEST_NAME, save_checkpoint
 from kit.datasets import DatasetUnavailable, load_mnist
 from kit.events import Reporter
+from kit.params import parse_lab_args
 from torch import nn
 
 LAB = "torch-mlp"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="The NumPy MLP again, in PyTorch")
-    p.add_argument("--epochs", type=int, default=6, help="passes over the training images")
-    p.add_argument("--hidden", default="256", help="hidden layer sizes, comma-separated")
-    p.add_argument("--batch_size", "--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate")
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--weight_decay", "--weight-decay", type=float, default=1e-4, help="L2 penalty on the weights")
-    p.add_argument("--schedule", choices=["constant", "cosine"], default="cosine")
-    p.add_argument("--val_size", "--val-size", type=int, default=5000, help="training images held out for validation")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0,
-                   help="CPU threads for PyTorch (0: its default, one per core; use fewer when other programs keep the cores busy)")
-    return p.parse_args(argv)
+    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    return parse_lab_args(HERE / "lab.toml", argv)
 
 
 class MLP(nn.Module):
