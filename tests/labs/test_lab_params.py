@@ -28,6 +28,7 @@ PARSE = """
 import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("lab_program", sys.argv[1])
 program = importlib.util.module_from_spec(spec)
+sys.modules["lab_program"] = program  # as an import would: dataclasses look their module up
 spec.loader.exec_module(program)
 given = json.loads(sys.argv[2])
 print(json.dumps([vars(program.parse_args([])), vars(program.parse_args(given))]))
