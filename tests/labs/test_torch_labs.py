@@ -99,6 +99,13 @@ def cnn_run(world):
     return run_dir
 
 
+def test_cnn_without_data_fails_with_the_instructions(world, tmp_path):
+    rc, run_dir, output = run_lab(world, "torch-cnn", "cnn-no-data", ["--epochs", "1"], DLTUI_DATASETS=str(tmp_path / "empty"))
+    assert rc != 0
+    end = read_events(run_dir)[-1]
+    assert end["status"] == "failed" and "DLTUI_DATASETS" in end["summary"]["error"]
+
+
 def test_cnn_writes_checkpoints_metrics_and_pictures(cnn_run):
     events = read_events(cnn_run)
     end = events[-1]
