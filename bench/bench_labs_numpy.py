@@ -1,7 +1,9 @@
 """The NumPy labs on this machine: the scratch MLP run to its 97.5% target on the real MNIST.
 
 Runs labs/numpy-mlp/train.py with its lab.toml defaults (plus the gradient check) as a
-subprocess, exactly as dltui would, and reads the numbers from its events.jsonl. Also times the
+subprocess, exactly as dltui would, and reads the numbers from its events.jsonl. The lab only
+touches the test set once, at the end; to find the epoch where it first reached 97.5%, this
+script scores every epoch's checkpoint on the test set itself. Also times the
 XOR lab. MNIST comes from DLTUI_DATASETS (or the download cache); without it the MNIST rows are
 skipped with a row that says so, since benchmarks never download.
 
@@ -57,13 +59,32 @@ def bench_xor(tmp: Path) -> None:
     row("numpy-xor train accuracy", f"{end['summary']['train/acc']:.2f}", "fraction", f"100% first seen at epoch {first_perfect}")
 
 
+def test_accuracy_of_checkpoints(checkpoint_dir: Path) -> list[tuple[int, float]]:
+    """(epoch, test accuracy) of every epoch-N.npz, scored here with the lab's own network."""
+    sys.path.insert(0, str(LABS / "numpy-mlp"))
+    import numpy as np
+    from kit.datasets import load_mnist
+    from mlp import MLP
+
+    images, labels = load_mnist("test")
+    pixels = images.reshape(len(images), -1).astype(np.float32) / 255.0
+    scores = []
+    for path in checkpoint_dir.glob("epoch-*.npz"):
+        saved = np.load(path)
+        net = MLP([int(s) for s in saved["sizes"]])
+        net.load_state(saved)
+        predicted = net.predict((pixels - saved["mean"]) / saved["std"])
+        scores.append((int(saved["epoch"]), float((predicted == labels).mean())))
+    return sorted(scores)
+
+
 def bench_mlp(tmp: Path) -> None:
     events, elapsed, cpu = run_lab("numpy-mlp", ["train.py", "--gradcheck", "true"], tmp / "mlp")
     start, end = events[0], events[-1]
     params = start["params"]
-    epochs = [e for e in events if e["type"] == "metrics" and "test/acc" in e["values"]]
-    times = [e["values"]["time/epoch_s"] for e in epochs]
-    reached = next((int(e["epoch"]) for e in epochs if e["values"]["test/acc"] >= TARGET), None)
+    times = [e["values"]["time/epoch_s"] for e in events if e["type"] == "metrics" and "time/epoch_s" in e["values"]]
+    scores = test_accuracy_of_checkpoints(tmp / "mlp" / "checkpoints")
+    reached = next((epoch for epoch, acc in scores if acc >= TARGET), None)
     check = next(e["values"] for e in events if e["type"] == "metrics" and "gradcheck/max_rel_error" in e["values"])
     config = (
         f"784-{params['hidden'].replace(',', '-')}-10, batch {params['batch_size']}, "
@@ -74,9 +95,10 @@ def bench_mlp(tmp: Path) -> None:
         f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {cores} CPU cores, {config}")
     test_acc = end["summary"]["test/acc"]
     met = "met" if test_acc >= TARGET else "NOT met"
-    row("numpy-mlp test accuracy", f"{test_acc:.4f}", "fraction", f"after {len(epochs)} epochs; target {TARGET} {met}")
+    best = end["summary"]["best_epoch"]
+    row("numpy-mlp test accuracy", f"{test_acc:.4f}", "fraction", f"best-val epoch {best} of {len(times)}; target {TARGET} {met}")
     row("numpy-mlp epochs to 97.5% test", reached if reached is not None else "not reached", "epochs",
-        "per-epoch test accuracy " + " ".join(f"{e['values']['test/acc']:.4f}" for e in epochs))
+        "per-epoch test accuracy (checkpoints) " + " ".join(f"{acc:.4f}" for _, acc in scores))
     row("numpy-mlp wall time", f"{elapsed:.1f}", "s", "whole run: loading MNIST, gradient check, training, evaluation")
     load = os.getloadavg()[0]
     row("numpy-mlp CPU time", f"{cpu:.1f}", "s",

@@ -1,7 +1,9 @@
 """Train the NumPy MLP (mlp.py) on MNIST: mini-batches, momentum SGD, softmax cross-entropy.
 
 Each epoch: shuffle, walk through mini-batches (forward, loss, backward, update), then measure
-accuracy on a held-out validation set and on the test set, and save the weights as .npz.
+accuracy on a held-out validation set and save the weights as .npz. The test set is scored once,
+at the end, with the weights of the best validation epoch: choosing anything by test accuracy
+would make it an optimistic estimate of how the network does on new digits.
 With --gradcheck true, a numerical gradient check of backward() runs first.
 
 Run alone:  cd labs/numpy-mlp && python train.py --epochs 10
@@ -31,30 +33,12 @@ except ImportError:  # run alone from a shell: put labs/ on the path
 import gradcheck
 import mlp
 from kit.datasets import DatasetUnavailable, IdxError, load_mnist
+from kit.params import parse_lab_args
 
 
-def str_to_bool(text: str) -> bool:
-    if text.lower() in ("true", "1", "yes", "on"):
-        return True
-    if text.lower() in ("false", "0", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=6, help="passes over the training images")
-    parser.add_argument("--hidden", type=str, default="256", help="hidden layer sizes, comma-separated")
-    parser.add_argument("--batch_size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=0.05, help="peak learning rate")
-    parser.add_argument("--momentum", type=float, default=0.9)
-    parser.add_argument("--weight_decay", type=float, default=1e-4, help="L2 penalty on the weights")
-    parser.add_argument("--schedule", choices=["constant", "cosine"], default="cosine", help="learning-rate schedule")
-    parser.add_argument("--val_size", type=int, default=5000, help="training images held out for validation")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--gradcheck", type=str_to_bool, default=False, help="check backward() numerically first")
-    parser.add_argument("--mlp_file", type=str, default="", help="train your own mlp.py (e.g. the exercise) instead")
-    return parser.parse_args(argv)
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    return parse_lab_args(HERE / "lab.toml", argv)
 
 
 def load_network_module(path: str):
@@ -168,10 +152,15 @@ def main(argv=None) -> int:
 
         model = net_module.MLP(sizes, seed=args.seed)
         rng = np.random.default_rng(args.seed)
+
+        def snapshot(epoch: int) -> dict:
+            """What a checkpoint holds: weights, momentum, and the input shift new images need."""
+            return {**model.state(), "mean": mean, "std": std, "epoch": epoch, "step": step}
+
         steps_per_epoch = -(-len(x_train) // args.batch_size)  # ceiling division
         total_steps = args.epochs * steps_per_epoch
         report_every = max(1, min(50, steps_per_epoch // 4))  # ~4+ points per epoch, <= a few per second
-        step, best_val, epoch_times = 0, -1.0, []
+        step, best_val, best_epoch, epoch_times = 0, -1.0, 0, []
 
         for epoch in range(1, args.epochs + 1):
             started = time.perf_counter()
@@ -199,26 +188,30 @@ def main(argv=None) -> int:
                     rep.end("failed", {"error": "loss diverged", "step": step})
                     return 1
                 if rep.stop_requested:  # SIGTERM from dltui: keep what we have, then stop
-                    path = save_npz(rep.checkpoint_dir / f"stopped-step-{step}.npz", {**model.state(), "epoch": epoch - 1, "step": step})
+                    path = save_npz(rep.checkpoint_dir / f"stopped-step-{step}.npz", snapshot(epoch - 1))
                     rep.checkpoint(path, step, {"train/loss": loss_sum / seen})
                     rep.end("cancelled", {**summary, "step": step})
                     return 0
 
             epoch_times.append(time.perf_counter() - started)
             val_loss, val_acc = evaluate(model, x_val, y_val)
-            _, test_acc = evaluate(model, x_test, y_test)
-            values = {"val/loss": val_loss, "val/acc": val_acc, "test/acc": test_acc, "time/epoch_s": epoch_times[-1]}
+            values = {"val/loss": val_loss, "val/acc": val_acc, "time/epoch_s": epoch_times[-1]}
             rep.metrics(step, values, epoch=epoch)
             rep.progress(step, total_steps)
-            path = save_npz(rep.checkpoint_dir / f"epoch-{epoch}.npz", {**model.state(), "epoch": epoch, "step": step})
-            rep.checkpoint(path, step, {"val/acc": val_acc, "test/acc": test_acc})
+            path = save_npz(rep.checkpoint_dir / f"epoch-{epoch}.npz", snapshot(epoch))
+            rep.checkpoint(path, step, {"val/acc": val_acc})
             if val_acc > best_val:
-                best_val = val_acc
-                save_npz(rep.checkpoint_dir / "best.npz", {**model.state(), "epoch": epoch, "step": step})
-            summary.update({"test/acc": test_acc, "val/acc": val_acc, "best_val/acc": best_val, "epochs": epoch,
+                best_val, best_epoch = val_acc, epoch
+                save_npz(rep.checkpoint_dir / "best.npz", snapshot(epoch))
+            summary.update({"val/acc": val_acc, "best_val/acc": best_val, "epochs": epoch,
                             "time/epoch_s": float(np.mean(epoch_times))})
 
         if args.epochs > 0:
+            # The test set, once: the weights of the best validation epoch, scored on unseen digits.
+            model.load_state(np.load(rep.checkpoint_dir / "best.npz"))
+            test_loss, test_acc = evaluate(model, x_test, y_test)
+            rep.metrics(step, {"test/loss": test_loss, "test/acc": test_acc}, epoch=args.epochs)
+            summary.update({"test/acc": test_acc, "test/loss": test_loss, "best_epoch": best_epoch})
             predictions = model.predict(x_test)
             rep.artifact("confusion matrix (test set)", confusion_matrix(y_test, predictions))
             wrong = np.flatnonzero(predictions != y_test)[:3]

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+HERE = Path(__file__).resolve().parent
 try:
     from kit.events import Reporter
 except ImportError:  # run alone from a shell: put labs/ on the path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(HERE.parent))
     from kit.events import Reporter
+from kit.params import parse_lab_args
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 Y = np.array([[0], [1], [1], [0]], dtype=np.float64)
@@ -110,14 +112,9 @@ def decision_map(params: dict, activation: str, size: int = 11) -> str:
     return "\n".join(rows)
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hidden", type=int, default=8, help="hidden units")
-    parser.add_argument("--lr", type=float, default=0.5, help="learning rate")
-    parser.add_argument("--epochs", type=int, default=2000, help="full-batch gradient steps")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for the initial weights")
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="tanh")
-    return parser.parse_args(argv)
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    return parse_lab_args(HERE / "lab.toml", argv)
 
 
 def main(argv=None) -> None:

@@ -16,8 +16,9 @@ What it shows, in the order the code does it:
   random state exactly where the checkpoint left off; SIGTERM saves a checkpoint and stops;
 - a confusion matrix and some misclassified digits drawn in the terminal.
 
-Beside this file: the network (convnet.py), devices and multiple processes (workers.py), finding
-earlier runs' checkpoints (past_runs.py) and the terminal pictures (text_pictures.py).
+Beside this file: the network (convnet.py), scoring a split (evaluation.py), devices and multiple
+processes (workers.py), finding earlier runs' checkpoints (past_runs.py) and the terminal pictures
+(text_pictures.py).
 Resuming with a larger --epochs extends training: the cosine schedule is stretched to the new end.
 """
 
@@ -29,7 +30,9 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the labs folder, for `kit`, when run alone from a shell
@@ -37,35 +40,21 @@ sys.path.insert(0, str(HERE.parent))  # the labs folder, for `kit`, when run alo
 import torch
 import torch.nn.functional as F
 from convnet import ConvNet
+from evaluation import evaluate, misclassified_text
 from kit.checkpoints import BEST_NAME, load_checkpoint, save_checkpoint
 from kit.datasets import DatasetUnavailable, load_mnist
 from kit.events import Reporter
+from kit.params import parse_lab_args
 from past_runs import checkpoint_to_resume
-from text_pictures import confusion_matrix_text, images_side_by_side
+from text_pictures import confusion_matrix_text
 from workers import DeviceUnavailable, SilentReporter, Workers, relaunch_under_torchrun, start_workers, under_torchrun
 
 LAB = "torch-cnn"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="A CNN on MNIST (PyTorch)")
-    p.add_argument("--epochs", type=int, default=8, help="passes over the training split")
-    p.add_argument("--batch_size", "--batch-size", type=int, default=128, help="images per step (all processes together)")
-    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (AdamW)")
-    p.add_argument("--weight_decay", "--weight-decay", type=float, default=1e-4)
-    p.add_argument("--schedule", choices=["cosine", "constant"], default="cosine", help="learning-rate schedule after the warm-up")
-    p.add_argument("--warmup_epochs", "--warmup-epochs", type=float, default=0.5, help="linear warm-up length, in epochs")
-    p.add_argument("--patience", type=int, default=3, help="stop after this many epochs without a better val/acc (0: never)")
-    p.add_argument("--val_size", "--val-size", type=int, default=5000, help="training images held out for validation")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default="auto",
-                   help="auto: bf16 (fp16 on older GPUs) on CUDA, fp32 on the CPU")
-    p.add_argument("--resume", default="", help="a checkpoint file, or 'latest' (newest checkpoint of the newest run)")
-    p.add_argument("--procs", type=int, default=1, help="processes (DistributedDataParallel); >1 re-launches under torchrun")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0,
-                   help="CPU threads for PyTorch (0: its default, one per core; use fewer when other programs keep the cores busy)")
-    return p.parse_args(argv)
+    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    return parse_lab_args(HERE / "lab.toml", argv)
 
 
 # ----------------------------------------------------------------------------- data on the device
@@ -113,7 +102,7 @@ def batch_indices(n: int, batch_size: int, epoch: int, seed: int, workers: Worke
     return [shard[i * per_process:(i + 1) * per_process] for i in range(steps)]
 
 
-# ----------------------------------------------------------------------------- schedule, evaluation
+# ----------------------------------------------------------------------------- learning-rate schedule
 
 
 def learning_rate(step: int, total_steps: int, peak: float, warmup_steps: int, schedule: str) -> float:
@@ -130,75 +119,46 @@ def learning_rate(step: int, total_steps: int, peak: float, warmup_steps: int, s
     return peak * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
-@torch.no_grad()
-def evaluate(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, workers: Workers, autocast, batch: int = 1000) -> dict:
-    """Loss, accuracy and confusion matrix of `net` on (x, y), shared out over the processes.
-
-    Each process scores its own slice; the sums are added up across processes at the end.
-    `net` is the plain model, not the DDP wrapper: the slices may differ in size, and DDP would
-    wait for the same number of forward passes on every process.
-    """
-    net.eval()
-    mine_x, mine_y = x[workers.rank::workers.world_size], y[workers.rank::workers.world_size]
-    confusion = torch.zeros(10, 10, dtype=torch.float64, device=x.device)
-    loss_sum = torch.zeros(1, dtype=torch.float64, device=x.device)
-    predicted, confidence = [], []
-    for i in range(0, len(mine_y), batch):
-        with autocast():
-            logits = net(mine_x[i:i + batch]).float()
-        target = mine_y[i:i + batch]
-        loss_sum += F.cross_entropy(logits, target, reduction="sum").double()
-        probs = logits.softmax(dim=1)
-        conf, pred = probs.max(dim=1)
-        confusion += torch.bincount(target * 10 + pred, minlength=100).view(10, 10).double()
-        predicted.append(pred)
-        confidence.append(conf)
-    workers.sum(confusion)
-    workers.sum(loss_sum)
-    net.train()
-    total = confusion.sum().item()
-    return {
-        "loss": loss_sum.item() / max(total, 1),
-        "acc": confusion.trace().item() / max(total, 1),
-        "confusion": confusion.long().cpu(),
-        # this process's slice only: enough to pick a few mistakes to show
-        "predicted": torch.cat(predicted).cpu() if predicted else torch.zeros(0, dtype=torch.long),
-        "confidence": torch.cat(confidence).float().cpu() if confidence else torch.zeros(0),
-    }
-
-
-def misclassified_text(raw_images, labels: torch.Tensor, result: dict, workers: Workers, count: int = 6) -> str:
-    """The `count` mistakes the model was most sure about, drawn with shade characters."""
-    mine = torch.arange(workers.rank, len(labels), workers.world_size)
-    truth = labels.cpu()[mine]
-    wrong = (result["predicted"] != truth).nonzero().flatten()
-    wrong = wrong[result["confidence"][wrong].argsort(descending=True)][:count]
-    if len(wrong) == 0:
-        return "(no mistakes)"
-    images = [raw_images[int(mine[i])] for i in wrong]
-    captions = [f"{int(truth[i])} → said {int(result['predicted'][i])} {result['confidence'][i]:.0%}" for i in wrong]
-    return "true digit → what the model said, and how sure it was\n" + images_side_by_side(images, captions)
-
-
-# ----------------------------------------------------------------------------- checkpoints
-
-
-def training_state(epoch: int, batches_done: int, step: int, best: dict, args, normalise) -> dict:
-    """What, beside weights and optimizer, a resumed run needs to carry on exactly."""
-    return {
-        "batches_done": batches_done,  # within `epoch` (0 at an epoch boundary)
-        "step": step,
-        "best_val_acc": best["acc"],
-        "best_epoch": best["epoch"],
-        "epochs_without_gain": best["stale"],
-        "rng": torch.get_rng_state(),  # dropout masks continue as if never interrupted
-        "cuda_rng": torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None,
-        "normalise": list(normalise),
-        "params": vars(args),
-    }
-
-
 # ----------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Run:
+    """What every step of training uses: the parameters, processes, model, optimizer and data."""
+
+    args: argparse.Namespace
+    workers: Workers
+    rep: Reporter
+    net: torch.nn.Module  # the plain model: evaluation and checkpoints
+    model: torch.nn.Module  # what training calls: `net`, or its DistributedDataParallel wrapper
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    autocast: Callable
+    data: dict
+    run_dir: Path
+    steps_per_epoch: int
+
+    @property
+    def total_steps(self) -> int:
+        return self.args.epochs * self.steps_per_epoch
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.run_dir / "checkpoints"
+
+
+@dataclass
+class Progress:
+    """Where training stands: what a checkpoint holds so that a resumed run carries on exactly."""
+
+    epoch: int = 0  # epochs finished
+    batches_done: int = 0  # batches of the next epoch already trained (a run stopped mid-epoch)
+    step: int = 0  # optimizer steps so far: the learning-rate schedule's clock
+    best_acc: float = -1.0  # the best validation accuracy so far, its epoch and weights
+    best_epoch: int = 0
+    best_weights: dict | None = None
+    stale: int = 0  # epochs since the validation accuracy last improved
+    epoch_times: list = field(default_factory=list)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,7 +179,16 @@ def main(argv: list[str] | None = None) -> int:
         workers.close()
 
 
+def fail(rep, message: str) -> int:
+    """End the run as failed, with a message the learner can act on (no traceback)."""
+    rep.log(message, level="error")
+    print(f"error: {message}", file=sys.stderr)
+    rep.end("failed", {"error": message})
+    return 2
+
+
 def train(args: argparse.Namespace, workers: Workers, rep) -> int:
+    """Set up, resume if asked, train epoch by epoch, then score the test set once."""
     device = workers.device
     if args.threads > 0:
         # Every CPU operation is split over this many threads, which wait for each other at its
@@ -227,7 +196,52 @@ def train(args: argparse.Namespace, workers: Workers, rep) -> int:
         torch.set_num_threads(args.threads)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # try the conv algorithms once, keep the fastest
-    precision = args.precision
+    precision, autocast, scaler = mixed_precision(args.precision, device)
+    rep.start(params={**vars(args), "world_size": workers.world_size, "precision": precision}, device=str(device))
+    if device.type == "cuda":
+        rep.log(f"GPU: {torch.cuda.get_device_name(device)}, precision {precision}")
+    run_dir = Path(workers.share(str(rep.run_dir) if workers.is_main else None))  # only rank 0 chose it
+    try:
+        data = load_data(args.val_size, args.seed, device)
+    except DatasetUnavailable as exc:
+        return fail(rep, str(exc))  # the message says where to put the files
+
+    # channels_last (pixels stored as HWC) lets the CPU and tensor-core convolution kernels run
+    # without reshuffling memory (on a CPU it trains this network 1.6x faster); the maths is unchanged.
+    net = ConvNet().to(device, memory_format=torch.channels_last)
+    model = net
+    if workers.distributed:
+        model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+    optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps_per_epoch = len(batch_indices(len(data["train"][1]), args.batch_size, 0, args.seed, workers))
+    run = Run(args, workers, rep, net, model, optimizer, scaler, autocast, data, run_dir, steps_per_epoch)
+
+    progress = Progress()
+    if args.resume:
+        try:
+            progress = resume(run)
+        except (FileNotFoundError, ValueError) as exc:
+            return fail(rep, str(exc))
+    rep.log(f"{len(data['train'][1])} training, {len(data['val'][1])} validation, {len(data['test'][1])} test images; "
+            f"{steps_per_epoch} steps per epoch on {workers.world_size} process(es), {device}, {precision}")
+    model.train()
+    for epoch in range(progress.epoch, args.epochs):
+        if not train_one_epoch(run, progress, epoch):
+            if workers.is_main:
+                path = save(run, progress, f"epoch-{epoch:03d}-stopped.pt", {})
+                rep.checkpoint(path, progress.step)
+                rep.log(f"stop requested: saved {path.name}; resume with --resume {path}")
+            rep.end("cancelled", {"epochs": epoch, "step": progress.step})
+            return 0
+        if not end_of_epoch(run, progress):
+            break
+    test_once(run, progress)
+    return 0
+
+
+def mixed_precision(choice: str, device: torch.device) -> tuple[str, Callable, torch.amp.GradScaler]:
+    """The precision to train in, a context that switches it on, and the fp16 gradient scaler."""
+    precision = choice
     if precision == "auto":
         precision = "fp32" if device.type == "cpu" else ("bf16" if torch.cuda.is_bf16_supported() else "fp16")
     amp_dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
@@ -240,151 +254,134 @@ def train(args: argparse.Namespace, workers: Workers, rep) -> int:
     # fp16 can underflow small gradients to zero: scale the loss up before backward, the
     # gradients down before the step. bf16 has fp32's exponent range and needs no scaling.
     scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype is torch.float16)
+    return precision, autocast, scaler
 
-    rep.start(params={**vars(args), "world_size": workers.world_size, "precision": precision}, device=str(device))
+
+def train_one_epoch(run: Run, progress: Progress, epoch: int) -> bool:
+    """One pass over the training split; False when a stop was requested (`progress` says where)."""
+    args, rep, device = run.args, run.rep, run.workers.device
+    x_train, y_train = run.data["train"]
+    started = time.perf_counter()
+    loss_sum = torch.zeros((), device=device)  # summed on the device: no GPU->CPU sync per step
+    correct = torch.zeros((), device=device)
+    seen = 0
+    log_every = max(1, run.steps_per_epoch // 50)  # ~50 points per epoch on the live plot
+    warmup_steps = int(args.warmup_epochs * run.steps_per_epoch)
+    batches = batch_indices(len(y_train), args.batch_size, epoch, args.seed, run.workers)
+    for i in range(progress.batches_done, len(batches)):  # a resumed run skips what was done
+        if run.workers.any(rep.stop_requested):
+            progress.batches_done = i
+            return False
+        lr = learning_rate(progress.step, run.total_steps, args.lr, warmup_steps, args.schedule)
+        for group in run.optimizer.param_groups:
+            group["lr"] = lr
+        xb, yb = x_train[batches[i]], y_train[batches[i]]
+        with run.autocast():
+            logits = run.model(xb)
+            loss = F.cross_entropy(logits, yb)
+        run.optimizer.zero_grad(set_to_none=True)
+        run.scaler.scale(loss).backward()  # DDP averages the gradients of all processes here
+        run.scaler.step(run.optimizer)
+        run.scaler.update()
+        progress.step += 1
+        loss_sum += loss.detach() * len(yb)
+        correct += (logits.argmax(dim=1) == yb).sum()
+        seen += len(yb)
+        if progress.step % log_every == 0 or i == len(batches) - 1:
+            rep.metrics(progress.step, {"train/loss": loss_sum.item() / seen, "train/acc": correct.item() / seen, "lr": lr},
+                        epoch=epoch + (i + 1) / len(batches))
+            rep.progress(progress.step, run.total_steps)
+            loss_sum.zero_(), correct.zero_()
+            seen = 0
     if device.type == "cuda":
-        rep.log(f"GPU: {torch.cuda.get_device_name(device)}, precision {precision}")
-    run_dir = Path(workers.share(str(rep.run_dir) if workers.is_main else None))  # only rank 0 chose it
-    checkpoint_dir = run_dir / "checkpoints"
+        torch.cuda.synchronize()
+    progress.epoch_times.append(time.perf_counter() - started)
+    progress.epoch, progress.batches_done = epoch + 1, 0
+    return True
 
-    try:
-        data = load_data(args.val_size, args.seed, device)
-    except DatasetUnavailable as exc:
-        rep.log(str(exc), level="error")
-        print(f"error: {exc}", file=sys.stderr)
-        rep.end("failed", {"error": "MNIST not available"})
-        return 2
-    x_train, y_train = data["train"]
-    x_val, y_val = data["val"]
-    x_test, y_test = data["test"]
 
-    # channels_last (pixels stored as HWC) lets the CPU and tensor-core convolution kernels run
-    # without reshuffling memory; the maths is unchanged.
-    net = ConvNet().to(device, memory_format=torch.channels_last)
-    model = net
-    if workers.distributed:
-        model = torch.nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
-    optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-
-    steps_per_epoch = len(batch_indices(len(y_train), args.batch_size, 0, args.seed, workers))
-    total_steps = args.epochs * steps_per_epoch
-    warmup_steps = int(args.warmup_epochs * steps_per_epoch)
-    log_every = max(1, steps_per_epoch // 50)  # ~50 points per epoch on the live plot
-
-    # --- resume: weights, optimizer moments, where we were in the schedule, the best so far
-    start_epoch, skip_batches, step = 0, 0, 0
-    best = {"acc": -1.0, "epoch": 0, "stale": 0, "weights": None}
-    if args.resume:
-        try:
-            path = checkpoint_to_resume(LAB, args.resume, run_dir)
-            state = load_checkpoint(path, net, optimizer, map_location=device)
-        except (FileNotFoundError, ValueError) as exc:
-            rep.log(str(exc), level="error")
-            print(f"error: {exc}", file=sys.stderr)
-            rep.end("failed", {"error": str(exc)})
-            return 2
-        extra = state["extra"]
-        start_epoch, skip_batches, step = state["epoch"], extra["batches_done"], extra["step"]
-        best.update(acc=extra["best_val_acc"], epoch=extra["best_epoch"], stale=extra["epochs_without_gain"])
-        torch.set_rng_state(extra["rng"].cpu())  # map_location may have moved it to the GPU
-        if device.type == "cuda" and extra.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state(extra["cuda_rng"].cpu())
-        # The best weights so far live in best.pt next to the checkpoint we resume from.
-        best_file = path.parent / BEST_NAME
-        if best_file.is_file():
-            best["weights"] = load_checkpoint(best_file, map_location=device)["model"]
-            if workers.is_main and best_file.resolve() != (checkpoint_dir / BEST_NAME).resolve():
-                shutil.copyfile(best_file, checkpoint_dir / BEST_NAME)
-        rep.log(f"resumed from {path} at epoch {start_epoch}" + (f", batch {skip_batches}" if skip_batches else ""))
-
-    def save(name: str, epoch: int, batches_done: int, metrics: dict) -> Path:
-        extra = training_state(epoch, batches_done, step, best, args, data["normalise"])
-        return save_checkpoint(checkpoint_dir / name, net, optimizer, epoch, metrics, extra)
-
-    rep.log(f"{len(y_train)} training, {len(y_val)} validation, {len(y_test)} test images; "
-            f"{steps_per_epoch} steps per epoch on {workers.world_size} process(es), {device}, {precision}")
-    epoch_times = []
-    stopped = False
-    model.train()
-    for epoch in range(start_epoch, args.epochs):
-        started = time.perf_counter()
-        loss_sum = torch.zeros((), device=device)  # summed on the device: no GPU->CPU sync per step
-        correct = torch.zeros((), device=device)
-        seen = 0
-        batches = batch_indices(len(y_train), args.batch_size, epoch, args.seed, workers)
-        for i, idx in enumerate(batches):
-            if i < skip_batches:
-                continue  # done before the interruption we resume from
-            if workers.any(rep.stop_requested):
-                stopped = True
-                break
-            lr = learning_rate(step, total_steps, args.lr, warmup_steps, args.schedule)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            xb, yb = x_train[idx], y_train[idx]
-            with autocast():
-                logits = model(xb)
-                loss = F.cross_entropy(logits, yb)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()  # DDP averages the gradients of all processes here
-            scaler.step(optimizer)
-            scaler.update()
-            step += 1
-            loss_sum += loss.detach() * len(yb)
-            correct += (logits.argmax(dim=1) == yb).sum()
-            seen += len(yb)
-            if step % log_every == 0 or i == len(batches) - 1:
-                rep.metrics(step, {"train/loss": loss_sum.item() / seen, "train/acc": correct.item() / seen, "lr": lr},
-                            epoch=epoch + (i + 1) / len(batches))
-                rep.progress(step, total_steps)
-                loss_sum.zero_(), correct.zero_()
-                seen = 0
-        if stopped:
-            if workers.is_main:  # `i` batches of this epoch were done before the stop
-                path = save(f"epoch-{epoch:03d}-stopped.pt", epoch, i, {})
-                rep.checkpoint(path, step)
-                rep.log(f"stop requested: saved {path.name}; resume with --resume {path}")
-            rep.end("cancelled", {"epochs": epoch, "step": step})
-            return 0
-        skip_batches = 0
-
-        # --- end of epoch: validate, checkpoint, decide whether to go on
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        seconds = time.perf_counter() - started
-        epoch_times.append(seconds)
-        val = evaluate(net, x_val, y_val, workers, autocast)
-        improved = val["acc"] > best["acc"]
+def end_of_epoch(run: Run, progress: Progress) -> bool:
+    """Validate, checkpoint, and say whether to go on (False: early stop)."""
+    args, rep = run.args, run.rep
+    seconds = progress.epoch_times[-1]
+    val = evaluate(run.net, *run.data["val"], run.workers, run.autocast)
+    improved = val["acc"] > progress.best_acc
+    if improved:
+        progress.best_acc, progress.best_epoch, progress.stale = val["acc"], progress.epoch, 0
+        progress.best_weights = {k: v.clone() for k, v in run.net.state_dict().items()}
+    else:
+        progress.stale += 1
+    values = {"val/loss": val["loss"], "val/acc": val["acc"], "time/epoch_s": seconds,
+              "time/images_per_s": run.steps_per_epoch * args.batch_size / seconds}
+    rep.metrics(progress.step, values, epoch=progress.epoch)
+    rep.log(f"epoch {progress.epoch}/{args.epochs}: {seconds:.1f} s, val/acc {val['acc']:.4f}" + (" (best)" if improved else ""))
+    if run.workers.is_main:
+        path = save(run, progress, f"epoch-{progress.epoch:03d}.pt", values)
+        rep.checkpoint(path, progress.step, values)
         if improved:
-            best.update(acc=val["acc"], epoch=epoch + 1, stale=0, weights={k: v.clone() for k, v in net.state_dict().items()})
-        else:
-            best["stale"] += 1
-        values = {"val/loss": val["loss"], "val/acc": val["acc"], "time/epoch_s": seconds,
-                  "time/images_per_s": len(batches) * args.batch_size / seconds}
-        rep.metrics(step, values, epoch=epoch + 1)
-        rep.log(f"epoch {epoch + 1}/{args.epochs}: {seconds:.1f} s, val/acc {val['acc']:.4f}" + (" (best)" if improved else ""))
-        if workers.is_main:
-            path = save(f"epoch-{epoch + 1:03d}.pt", epoch + 1, 0, values)
-            rep.checkpoint(path, step, values)
-            if improved:
-                save(BEST_NAME, epoch + 1, 0, values)
-        if args.patience and best["stale"] >= args.patience:
-            rep.log(f"early stop: no better val/acc for {args.patience} epochs (best {best['acc']:.4f} at epoch {best['epoch']})")
-            break
+            save(run, progress, BEST_NAME, values)
+    if args.patience and progress.stale >= args.patience:
+        rep.log(f"early stop: no better val/acc for {args.patience} epochs "
+                f"(best {progress.best_acc:.4f} at epoch {progress.best_epoch})")
+        return False
+    return True
 
-    # --- the test set, once, with the best weights (by validation accuracy)
-    if best["weights"] is not None:
-        net.load_state_dict(best["weights"])
-    test = evaluate(net, x_test, y_test, workers, autocast)
-    summary = {"test/acc": test["acc"], "test/loss": test["loss"], "val/acc": max(best["acc"], 0.0),
-               "best_epoch": best["epoch"], "epochs": len(epoch_times) + start_epoch}
-    if epoch_times:
-        summary["time/epoch_s"] = sum(epoch_times) / len(epoch_times)
-    rep.metrics(step, {"test/acc": test["acc"], "test/loss": test["loss"]})
-    rep.artifact("confusion matrix (test set)", confusion_matrix_text(test["confusion"]))
-    rep.artifact("misclassified digits", misclassified_text(data["test_raw"], y_test, test, workers))
-    rep.end("ok", summary)
-    return 0
+
+def test_once(run: Run, progress: Progress) -> None:
+    """The test set, once, with the best weights (by validation accuracy); then the run's summary."""
+    if progress.best_weights is not None:
+        run.net.load_state_dict(progress.best_weights)
+    x_test, y_test = run.data["test"]
+    test = evaluate(run.net, x_test, y_test, run.workers, run.autocast)
+    summary = {"test/acc": test["acc"], "test/loss": test["loss"], "val/acc": max(progress.best_acc, 0.0),
+               "best_epoch": progress.best_epoch, "epochs": progress.epoch}
+    if progress.epoch_times:
+        summary["time/epoch_s"] = sum(progress.epoch_times) / len(progress.epoch_times)
+    run.rep.metrics(progress.step, {"test/acc": test["acc"], "test/loss": test["loss"]})
+    run.rep.artifact("confusion matrix (test set)", confusion_matrix_text(test["confusion"]))
+    run.rep.artifact("misclassified digits", misclassified_text(run.data["test_raw"], y_test, test, run.workers))
+    run.rep.end("ok", summary)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def save(run: Run, progress: Progress, name: str, metrics: dict) -> Path:
+    """Weights, optimizer and `progress` (with the random state) in checkpoints/`name`."""
+    extra = {
+        "batches_done": progress.batches_done,
+        "step": progress.step,
+        "best_val_acc": progress.best_acc,
+        "best_epoch": progress.best_epoch,
+        "epochs_without_gain": progress.stale,
+        "rng": torch.get_rng_state(),  # dropout masks continue as if never interrupted
+        "cuda_rng": torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None,
+        "normalise": list(run.data["normalise"]),
+        "params": vars(run.args),
+    }
+    return save_checkpoint(run.checkpoint_dir / name, run.net, run.optimizer, progress.epoch, metrics, extra)
+
+
+def resume(run: Run) -> Progress:
+    """Weights, optimizer moments, the schedule's position and the best so far, from --resume."""
+    device = run.workers.device
+    path = checkpoint_to_resume(LAB, run.args.resume, run.run_dir)
+    state = load_checkpoint(path, run.net, run.optimizer, map_location=device)
+    extra = state["extra"]
+    progress = Progress(epoch=state["epoch"], batches_done=extra["batches_done"], step=extra["step"],
+                        best_acc=extra["best_val_acc"], best_epoch=extra["best_epoch"], stale=extra["epochs_without_gain"])
+    torch.set_rng_state(extra["rng"].cpu())  # map_location may have moved it to the GPU
+    if device.type == "cuda" and extra.get("cuda_rng") is not None:
+        torch.cuda.set_rng_state(extra["cuda_rng"].cpu())
+    # The best weights so far live in best.pt next to the checkpoint we resume from.
+    best_file = path.parent / BEST_NAME
+    if best_file.is_file():
+        progress.best_weights = load_checkpoint(best_file, map_location=device)["model"]
+        if run.workers.is_main and best_file.resolve() != (run.checkpoint_dir / BEST_NAME).resolve():
+            shutil.copyfile(best_file, run.checkpoint_dir / BEST_NAME)
+    run.rep.log(f"resumed from {path} at epoch {progress.epoch}"
+                + (f", batch {progress.batches_done}" if progress.batches_done else ""))
+    return progress
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ What PyTorch takes off your hands, compared with the NumPy version:
 - F.cross_entropy does the log-sum-exp trick for you.
 The data is held as tensors on the device and sliced by a random permutation each epoch, which is
 what a DataLoader would do for in-memory data, without the per-batch Python overhead.
-The metric keys are the NumPy lab's, so the two runs can be laid over each other.
+The metric keys are the NumPy lab's, so the two runs can be laid over each other; as there, the
+test set is scored once, at the end, with the weights of the best validation epoch.
 """
 
 from __future__ import annotations
@@ -30,26 +31,15 @@ import torch.nn.functional as F
 from kit.checkpoints import BEST_NAME, save_checkpoint
 from kit.datasets import DatasetUnavailable, load_mnist
 from kit.events import Reporter
+from kit.params import parse_lab_args
 from torch import nn
 
 LAB = "torch-mlp"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="The NumPy MLP again, in PyTorch")
-    p.add_argument("--epochs", type=int, default=6, help="passes over the training images")
-    p.add_argument("--hidden", default="256", help="hidden layer sizes, comma-separated")
-    p.add_argument("--batch_size", "--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate")
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--weight_decay", "--weight-decay", type=float, default=1e-4, help="L2 penalty on the weights")
-    p.add_argument("--schedule", choices=["constant", "cosine"], default="cosine")
-    p.add_argument("--val_size", "--val-size", type=int, default=5000, help="training images held out for validation")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0,
-                   help="CPU threads for PyTorch (0: its default, one per core; use fewer when other programs keep the cores busy)")
-    return p.parse_args(argv)
+    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    return parse_lab_args(HERE / "lab.toml", argv)
 
 
 class MLP(nn.Module):
@@ -142,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         total_steps = args.epochs * steps_per_epoch
         report_every = max(1, min(50, steps_per_epoch // 4))
         generator = torch.Generator().manual_seed(args.seed)  # the shuffles, reproducible
-        step, best_val, epoch_times, summary = 0, -1.0, [], {}
+        step, best_val, best_epoch, best_weights, epoch_times, summary = 0, -1.0, 0, None, [], {}
         for epoch in range(1, args.epochs + 1):
             started = time.perf_counter()
             order = torch.randperm(len(y_train), generator=generator).to(device)
@@ -188,20 +178,26 @@ def main(argv: list[str] | None = None) -> int:
                 torch.cuda.synchronize()
             epoch_times.append(time.perf_counter() - started)
             val_loss, val_acc = evaluate(model, x_val, y_val)
-            _, test_acc = evaluate(model, x_test, y_test)
-            values = {"val/loss": val_loss, "val/acc": val_acc, "test/acc": test_acc, "time/epoch_s": epoch_times[-1]}
+            values = {"val/loss": val_loss, "val/acc": val_acc, "time/epoch_s": epoch_times[-1]}
             rep.metrics(step, values, epoch=epoch)
             rep.progress(step, total_steps)
-            rep.log(f"epoch {epoch}/{args.epochs}: {epoch_times[-1]:.2f} s, val/acc {val_acc:.4f}, test/acc {test_acc:.4f}")
-            path = save_checkpoint(
-                rep.checkpoint_dir / f"epoch-{epoch}.pt", model, optimizer, epoch, values, {"step": step, "sizes": sizes}
-            )
-            rep.checkpoint(path, step, {"val/acc": val_acc, "test/acc": test_acc})
+            rep.log(f"epoch {epoch}/{args.epochs}: {epoch_times[-1]:.2f} s, val/acc {val_acc:.4f}")
+            extra = {"step": step, "sizes": sizes, "normalise": [mean, std]}
+            path = save_checkpoint(rep.checkpoint_dir / f"epoch-{epoch}.pt", model, optimizer, epoch, values, extra)
+            rep.checkpoint(path, step, {"val/acc": val_acc})
             if val_acc > best_val:
-                best_val = val_acc
-                save_checkpoint(rep.checkpoint_dir / BEST_NAME, model, optimizer, epoch, values, {"step": step, "sizes": sizes})
-            summary = {"test/acc": test_acc, "val/acc": val_acc, "best_val/acc": best_val, "epochs": epoch,
+                best_val, best_epoch = val_acc, epoch
+                best_weights = {k: v.clone() for k, v in model.state_dict().items()}
+                save_checkpoint(rep.checkpoint_dir / BEST_NAME, model, optimizer, epoch, values, extra)
+            summary = {"val/acc": val_acc, "best_val/acc": best_val, "epochs": epoch,
                        "time/epoch_s": sum(epoch_times) / len(epoch_times)}
+
+        if best_weights is not None:
+            # The test set, once: the weights of the best validation epoch, scored on unseen digits.
+            model.load_state_dict(best_weights)
+            test_loss, test_acc = evaluate(model, x_test, y_test)
+            rep.metrics(step, {"test/loss": test_loss, "test/acc": test_acc}, epoch=args.epochs)
+            summary.update({"test/acc": test_acc, "test/loss": test_loss, "best_epoch": best_epoch})
         rep.end("ok", summary)
     return 0
 

@@ -36,6 +36,7 @@ from convnet import ConvNet
 from kit.checkpoints import best_checkpoint, load_checkpoint, save_checkpoint
 from kit.datasets import DatasetUnavailable, load_mnist
 from kit.events import Reporter
+from kit.params import parse_lab_args
 from past_runs import runs_of, where_runs_were_looked_for
 from torch import nn
 
@@ -48,18 +49,8 @@ class Stopped(Exception):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="Transfer the MNIST CNN to Fashion-MNIST")
-    p.add_argument("--checkpoint", default="", help="a torch-cnn checkpoint file or run folder (default: the newest run's best.pt)")
-    p.add_argument("--pretrain_epochs", "--pretrain-epochs", type=int, default=0,
-                   help="pretrain the CNN on MNIST for this many epochs here instead of loading a checkpoint")
-    p.add_argument("--sizes", default="100,1000,10000", help="labelled training images per run, comma-separated")
-    p.add_argument("--strategies", default=",".join(STRATEGIES), help="any of frozen, finetune, scratch")
-    p.add_argument("--steps", type=int, default=500, help="optimizer steps per run")
-    p.add_argument("--batch_size", "--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (AdamW, cosine decay)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--seed", type=int, default=0)
-    return p.parse_args(argv)
+    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    return parse_lab_args(HERE / "lab.toml", argv)
 
 
 # ----------------------------------------------------------------------------- data

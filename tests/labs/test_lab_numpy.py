@@ -97,10 +97,10 @@ def test_xor_with_a_huge_learning_rate_still_ends_cleanly(tmp_path):
 # ----------------------------------------------------------------------------- numpy-mlp
 
 
-def test_mlp_one_epoch_with_gradcheck_on_tiny_data(tmp_path):
+def test_mlp_two_epochs_with_gradcheck_on_tiny_data(tmp_path):
     datasets = tmp_path / "datasets"
     write_dataset(datasets / "mnist", n_train=160, n_test=40)
-    args = ["--epochs", "1", "--hidden", "32,16", "--batch_size", "32", "--val_size", "32", "--gradcheck", "true"]
+    args = ["--epochs", "2", "--hidden", "32,16", "--batch_size", "32", "--val_size", "32", "--gradcheck", "true"]
     result = run_lab("numpy-mlp", args, tmp_path / "run", datasets)
     assert result.returncode == 0, result.stderr
     events = read_events(tmp_path / "run")
@@ -110,9 +110,14 @@ def test_mlp_one_epoch_with_gradcheck_on_tiny_data(tmp_path):
     checked = [e for e in events if e["type"] == "metrics" and "gradcheck/max_rel_error" in e["values"]]
     assert checked and checked[0]["values"]["gradcheck/passed"] == 1.0
     assert checked[0]["values"]["gradcheck/max_rel_error"] < 1e-5
-    epoch_metrics = [e for e in events if e["type"] == "metrics" and "test/acc" in e["values"]]
-    assert len(epoch_metrics) == 1 and {"val/acc", "val/loss", "time/epoch_s"} <= set(epoch_metrics[0]["values"])
-    saved = np.load(tmp_path / "run" / "checkpoints" / "epoch-1.npz")
+    # every epoch is scored on the validation split; the test set once, at the end
+    epoch_metrics = [e for e in events if e["type"] == "metrics" and "val/acc" in e["values"]]
+    assert [e["epoch"] for e in epoch_metrics] == [1, 2]
+    assert all({"val/acc", "val/loss", "time/epoch_s"} <= set(e["values"]) for e in epoch_metrics)
+    tested = [i for i, e in enumerate(events) if e["type"] == "metrics" and "test/acc" in e["values"]]
+    assert len(tested) == 1 and tested[0] > events.index(epoch_metrics[-1])
+    assert not any("test/acc" in (e.get("values") or {}) for e in events if e["type"] == "checkpoint")
+    saved = np.load(tmp_path / "run" / "checkpoints" / "epoch-2.npz")
     assert saved["W0"].shape == (784, 32) and saved["W2"].shape == (16, 10)
     assert (tmp_path / "run" / "checkpoints" / "best.npz").is_file()
     assert any(e["type"] == "artifact" and e["name"].startswith("confusion matrix") for e in events)

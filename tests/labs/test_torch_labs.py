@@ -75,8 +75,8 @@ def model_weights(path: Path) -> dict:
 # ----------------------------------------------------------------------------- torch-mlp
 
 
-def test_mlp_trains_an_epoch_with_the_numpy_labs_metric_keys(world):
-    rc, run_dir, output = run_lab(world, "torch-mlp", "mlp", ["--epochs", "1", "--batch_size", "32", "--val_size", "40"])
+def test_mlp_trains_with_the_numpy_labs_metric_keys_and_tests_once(world):
+    rc, run_dir, output = run_lab(world, "torch-mlp", "mlp", ["--epochs", "2", "--batch_size", "32", "--val_size", "40"])
     assert rc == 0, output
     events = read_events(run_dir)
     assert events[0]["type"] == "start" and events[0]["lab"] == "torch-mlp"
@@ -85,7 +85,11 @@ def test_mlp_trains_an_epoch_with_the_numpy_labs_metric_keys(world):
     end = events[-1]
     assert end["type"] == "end" and end["status"] == "ok", output
     assert 0.0 <= end["summary"]["test/acc"] <= 1.0
-    assert (run_dir / "checkpoints" / "epoch-1.pt").is_file()
+    assert (run_dir / "checkpoints" / "epoch-2.pt").is_file()
+    # every epoch is scored on the validation split; the test set once, at the end
+    per_epoch = [i for i, e in enumerate(events) if e["type"] == "metrics" and "val/acc" in e["values"]]
+    tested = [i for i, e in enumerate(events) if e["type"] == "metrics" and "test/acc" in e["values"]]
+    assert len(per_epoch) == 2 and len(tested) == 1 and tested[0] > per_epoch[-1]
 
 
 # ----------------------------------------------------------------------------- torch-cnn
@@ -97,6 +101,13 @@ def cnn_run(world):
     rc, run_dir, output = run_lab(world, "torch-cnn", "cnn-a", ["--epochs", "2", *TINY_CNN])
     assert rc == 0, output
     return run_dir
+
+
+def test_cnn_without_data_fails_with_the_instructions(world, tmp_path):
+    rc, run_dir, output = run_lab(world, "torch-cnn", "cnn-no-data", ["--epochs", "1"], DLTUI_DATASETS=str(tmp_path / "empty"))
+    assert rc != 0
+    end = read_events(run_dir)[-1]
+    assert end["status"] == "failed" and "DLTUI_DATASETS" in end["summary"]["error"]
 
 
 def test_cnn_writes_checkpoints_metrics_and_pictures(cnn_run):
