@@ -46,6 +46,21 @@ class Terminal:
     def text(self) -> str:
         return ANSI.sub(b"", self.output).decode("utf-8", "replace")
 
+    def wait(self, timeout: float) -> int:
+        """The exit code, reading the screen meanwhile as a terminal does: a child whose last
+        frames fill the pty's buffer would otherwise block on writing them and never exit."""
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"dltui did not exit in {timeout} s; the screen said:\n{self.text()[-2000:]}")
+            ready, _, _ = selectors.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    self.output += os.read(self.master, 65536)
+                except OSError:  # the child closed its side
+                    pass
+        return self.process.returncode
+
     def type(self, keys: bytes) -> None:
         os.write(self.master, keys)
 

@@ -93,7 +93,7 @@ def test_item16_the_app_takes_the_days_backup_when_it_starts(tmp_path, command, 
         try:
             terminal.read_until(ready)
             terminal.type(quit_key)
-            assert terminal.process.wait(timeout=20) == 0
+            assert terminal.wait(timeout=20) == 0
         finally:
             if terminal.process.poll() is None:
                 terminal.kill()
