@@ -1,6 +1,6 @@
 """Persistence: SQLModel tables over one SQLite file (WAL), with migrations."""
 
-from dltui.store.database import DatabaseError, Store, migrate
+from dltui.store.database import DatabaseError, Store, migrate, prepare_orm
 from dltui.store.types import utcnow
 
-__all__ = ["DatabaseError", "Store", "migrate", "utcnow"]
+__all__ = ["DatabaseError", "Store", "migrate", "prepare_orm", "utcnow"]

@@ -94,10 +94,10 @@ def load_study(opener: Callable[[], StudyContext]) -> StudyContext:
     """Open the records and import the areas: run in a thread while the shell is on screen."""
     context = opener()
     join_new_cards(context)
-    from sqlalchemy.orm import configure_mappers  # here: the opener imported SQLAlchemy
+    from dltui.store import prepare_orm  # here: the opener imported the store
 
     area_panes()  # their imports (Markdown, the SRS, the tutor) happen here, not in the UI thread
-    configure_mappers()  # the first ORM query's set-up (~50 ms), done here instead of in a pane's mount
+    prepare_orm()  # the first ORM query's set-up, done here instead of in a pane's mount
     return context
 
 
