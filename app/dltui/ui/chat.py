@@ -69,7 +69,18 @@ class ConversationPicker(ModalScreen[int | None]):
         self.dismiss(int(event.option.id))
 
 
-STREAM_BATCH_S = 0.1  # streamed text is drawn ten times a second: smooth to read, cheap to lay out
+# Streamed text is drawn in batches, ten a second while the reply is short. Each batch lays out
+# the whole reply, a cost that grows with its length, so a long reply is drawn less often (one
+# batch per STREAM_BATCH_S for every STREAM_BATCH_CHARS drawn so far, at most STREAM_BATCH_MAX_S
+# apart): the drawing's CPU per delta stays flat instead of growing with the reply.
+STREAM_BATCH_S = 0.1
+STREAM_BATCH_CHARS = 500
+STREAM_BATCH_MAX_S = 0.5
+
+
+def stream_batch_wait(drawn_chars: int) -> float:
+    """Seconds to gather deltas before the next draw, once ``drawn_chars`` of the reply are on screen."""
+    return min(STREAM_BATCH_MAX_S, STREAM_BATCH_S * max(1.0, drawn_chars / STREAM_BATCH_CHARS))
 RUN_HEADER_S = 1.0  # how often the header reads a discussed run's new events
 
 
@@ -217,17 +228,19 @@ class ChatPane(Vertical):
 
         async def pump() -> None:
             # Deltas are drawn in batches: each write re-parses and lays out the reply, so one
-            # per delta made a long reply cost seconds of CPU. A batch waits STREAM_BATCH_S.
-            finished = False
+            # per delta made a long reply cost seconds of CPU (see stream_batch_wait).
+            finished, drawn = False, 0
             while not finished:
                 batch = [await pieces.get()]
-                await asyncio.sleep(STREAM_BATCH_S)
+                await asyncio.sleep(stream_batch_wait(drawn))
                 while not pieces.empty():
                     batch.append(pieces.get_nowait())
                 if None in batch:
                     finished, batch = True, batch[: batch.index(None)]
                 if batch:
-                    await stream.write("".join(batch))  # the anchored log follows it
+                    text = "".join(batch)
+                    drawn += len(text)
+                    await stream.write(text)  # the anchored log follows it
 
         def show_tool(outcome: ToolOutcome) -> None:
             log.mount(InfoLine(outcome.line, "error" if outcome.is_error else "tool"))
