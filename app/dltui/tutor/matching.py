@@ -43,6 +43,12 @@ def content_words(text: str) -> set[str]:
     return {_stem(w) for w in WORD.findall(text) if w not in STOPWORDS}
 
 
+def named_words(said: set[str], words: set[str]) -> set[str]:
+    """The ``words`` the ``said`` words name: the same word, or a longer one a said word of 4+
+    letters starts ("backprop" names "backpropagation", "norm" names "normalization")."""
+    return {w for w in words if w in said or any(len(s) >= 4 and w.startswith(s) for s in said)}
+
+
 def is_negated(text: str) -> bool:
     return bool(NEGATION.search(text))
 

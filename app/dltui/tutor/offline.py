@@ -24,7 +24,7 @@ from dltui.context import StudyContext
 from dltui.curriculum import QuestionKind, SocraticQuestion, Topic
 from dltui.store.models import Message
 from dltui.tutor.claims import check_claim, claim_about
-from dltui.tutor.matching import STOPWORDS, content_words, covered_points, looks_like_question
+from dltui.tutor.matching import STOPWORDS, content_words, covered_points, looks_like_question, named_words
 from dltui.tutor.passages import PassageIndex, best_for, paragraphs, topic_passages
 from dltui.tutor.reply import Reply, TextSink, ToolSink, TutorState
 from dltui.tutor.run_talk import LOOK_AT_RUN, answer_about_run, look_at_run
@@ -162,7 +162,11 @@ class _Turn(Turn):
     def answer_question(self, text: str, topic: Topic | None) -> None:
         """Answer from the curriculum, say where from, then return to what was pending."""
         self.typed("question")
-        passages = self.tutor.index.answer(text, prefer=topic.id if topic else None)
+        named = _topic_mentioned(self.context, text) if topic is None else None
+        if named is not None and _names_whole_title(named, text):  # "what is backprop": that topic, not one that mentions it
+            passages = self.tutor.index.answer(text, within=named) or topic_passages(named)[:1]
+        else:
+            passages = self.tutor.index.answer(text, prefer=topic.id if topic else None)
         if passages:
             found = passages[0].topic
             self.say(f"From **{found.title}** ({found.code}), explanation:")
@@ -350,6 +354,12 @@ def _last_state(history: list[Message]) -> TutorState:
     return {}
 
 
+def _names_whole_title(topic: Topic, text: str) -> bool:
+    """Every content word of the topic's title is named in the text ("backprop": Backpropagation)."""
+    title = content_words(topic.title)
+    return bool(title) and named_words(content_words(text), title) == title
+
+
 def _topic_mentioned(context: StudyContext, text: str) -> Topic | None:
     """The topic the text names best: most title words said (a word of 4+ letters also names the
     longer word it starts, "backprop" -> "backpropagation"), then the largest share of its title
@@ -358,7 +368,7 @@ def _topic_mentioned(context: StudyContext, text: str) -> Topic | None:
 
     def score(topic: Topic) -> tuple[int, float]:
         title = content_words(f"{topic.title} {topic.id}")
-        named = [w for w in title if any(s == w or (len(s) >= 4 and w.startswith(s)) for s in said)]
+        named = named_words(said, title)
         return len(named), len(named) / max(1, len(title))
 
     scored = sorted(((score(t), t) for t in context.curriculum.topics.values()), key=lambda pair: pair[0], reverse=True)

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from dltui.curriculum import CardKind, Curriculum, Topic
-from dltui.tutor.matching import content_words
+from dltui.tutor.matching import content_words, named_words
 
 # Words that say "this is a question" but not what it is about.
 ASKING = content_words(
@@ -78,12 +78,16 @@ class PassageIndex:
         body = sum(self.rarity.get(w, 0.0) for w in asked & passage.words)
         return body + TOPIC_TITLE_WEIGHT * sum(self.rarity.get(w, 1.0) for w in asked & title)
 
-    def answer(self, question: str, prefer: str | None = None, limit: int = 2) -> list[Passage]:
-        """The passages that answer ``question`` best, from one topic (``prefer`` wins a near tie)."""
+    def answer(self, question: str, prefer: str | None = None, limit: int = 2, within: Topic | None = None) -> list[Passage]:
+        """The passages that answer ``question`` best, from one topic (``prefer`` wins a near tie;
+        ``within``: only that topic's, where the question's words may name longer ones)."""
         asked = content_words(question) - ASKING
         if not asked:
             return []
-        scored = [(self.score(asked, p) * (1.1 if p.topic.id == prefer else 1.0), i, p) for i, p in enumerate(self.passages)]
+        if within is not None:
+            asked = named_words(asked, set().union(*(p.words for p in self.passages if p.topic is within))) or asked
+        scored = [(self.score(asked, p) * (1.1 if p.topic.id == prefer else 1.0), i, p) for i, p in enumerate(self.passages)
+                  if within is None or p.topic is within]
         scored = [s for s in scored if s[0] > 0]
         if not scored:
             return []
