@@ -28,7 +28,7 @@ from dltui.store import Store
 from dltui.store.models import Assessment, RunStatus
 from sqlmodel import select
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 
