@@ -12,7 +12,7 @@ from dltui.context import StudyContext
 from dltui.labs import records
 from dltui.labs.process import LabProcess
 from dltui.labs.run_folder import RunFolder
-from dltui.store.models import RunStatus
+from dltui.store.models import RunKind, RunStatus
 from dltui.ui.app import DltuiApp
 from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_form import LabForm
@@ -307,7 +307,7 @@ async def test_exercise_mode_copies_the_template_and_a_passing_grade_is_recorded
         await wait_for(pilot, lambda: any("Exercise passed" in m for m in messages(app)))
         assert "passed" in text_of(app, "#run-title")
     [run] = records.recent_runs(context.store)
-    assert run.lab_id == "adder:exercise" and run.passed is True
+    assert (run.lab_id, run.kind, run.passed) == ("adder", RunKind.EXERCISE, True)
     context.close()
 
 

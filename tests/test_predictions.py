@@ -29,7 +29,7 @@ from dltui.notes.sessions import begin_session, close_session
 from dltui.srs.mastery import topic_mastery
 from dltui.store import Store
 from dltui.store.database import latest_version
-from dltui.store.models import Assessment, AssessmentLevel, KnowledgeGap, LabRun, Prediction, RunStatus
+from dltui.store.models import Assessment, AssessmentLevel, KnowledgeGap, LabRun, Prediction, RunKind, RunStatus
 from dltui.store.types import utcnow
 from sqlmodel import select
 
@@ -39,7 +39,7 @@ HEALTHY = [0.7 * math.exp(-k / 15) + 0.001 for k in range(100)]
 
 
 def make_run(context, run_id: str, losses: list[float], *, lab_id: str = "numpy-xor", extra: dict | None = None,
-             end: str | None = "ok", session_id: int | None = None) -> LabRun:
+             end: str | None = "ok", session_id: int | None = None, kind: RunKind = RunKind.RUN) -> LabRun:
     """A run folder as a lab writes it (events.jsonl: start, metrics, end) and its row, still running
     as far as the database knows (the runner finishes it: `finish`)."""
     run_dir = Path(context.settings.runs_dir) / run_id
@@ -52,7 +52,8 @@ def make_run(context, run_id: str, losses: list[float], *, lab_id: str = "numpy-
         events.append({"v": 1, "type": "end", "status": end, "summary": {"train/loss": losses[-1], **extra}, "t": 99.0})
     (run_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     (run_dir / "stdout.log").write_text("")
-    return records.add_run(context.store, LabRun(id=run_id, lab_id=lab_id, params={}, run_dir=str(run_dir), session_id=session_id))
+    return records.add_run(context.store, LabRun(id=run_id, lab_id=lab_id, kind=kind, params={}, run_dir=str(run_dir),
+                                                  session_id=session_id))
 
 
 def finish(context, run: LabRun, status: RunStatus = RunStatus.OK, final: dict | None = None) -> LabRun:
@@ -204,7 +205,7 @@ def test_a_guess_that_cannot_be_scored_fairly_is_refused_with_the_reason(context
         save_prediction(context, transfer.id, Guess(PredictedShape.DIVERGES))
     with pytest.raises(ValueError, match="no run 'missing' to predict"):
         save_prediction(context, "missing", Guess(PredictedShape.CONVERGES))
-    grader = make_run(context, "grader-1", [1.0], lab_id="numpy-mlp:exercise")
+    grader = make_run(context, "grader-1", [1.0], lab_id="numpy-mlp", kind=RunKind.EXERCISE)
     with pytest.raises(ValueError, match="grader run .* no training curve"):
         save_prediction(context, grader.id, Guess(PredictedShape.CONVERGES))
     finish(context, run)
@@ -249,8 +250,8 @@ def test_the_migration_adds_the_prediction_table_to_an_older_database(tmp_path):
     path = tmp_path / "tutor.db"
     Store(path).close()
     with sqlite3.connect(path) as connection:  # as a version-2 file: no prediction table
-        connection.execute("INSERT INTO labrun (id, lab_id, params, status, run_dir, started_at, final_metrics) "
-                           "VALUES ('old-run', 'numpy-xor', '{}', 'OK', '', '2026-01-01 10:00:00', '{}')")
+        connection.execute("INSERT INTO labrun (id, lab_id, kind, params, status, run_dir, started_at, final_metrics) "
+                           "VALUES ('old-run', 'numpy-xor', 'run', '{}', 'OK', '', '2026-01-01 10:00:00', '{}')")
         connection.execute("DROP TABLE prediction")
         connection.execute("PRAGMA user_version=2")
     store = Store(path)

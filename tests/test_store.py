@@ -227,3 +227,69 @@ def test_version_5_drops_the_unused_learner_table_and_keeps_every_other_row(tmp_
     assert schema(older) == schema(fresh)
     with sqlite3.connect(older) as connection:
         assert connection.execute("SELECT topic_id FROM topicprogress").fetchall() == [("calculus",)]
+
+
+# The labrun table as version 5 made it: an exercise run was the lab id with ":exercise" appended.
+LABRUN_VERSION_5 = (
+    "CREATE TABLE labrun (id VARCHAR NOT NULL, lab_id VARCHAR NOT NULL, params TEXT NOT NULL, status VARCHAR(9) NOT NULL,"
+    " pid INTEGER, run_dir VARCHAR NOT NULL, device VARCHAR, group_id VARCHAR, started_at DATETIME NOT NULL,"
+    " ended_at DATETIME, final_metrics TEXT NOT NULL, passed BOOLEAN, session_id INTEGER, PRIMARY KEY (id),"
+    " FOREIGN KEY(session_id) REFERENCES studysession (id))"
+)
+
+
+def test_version_6_says_what_kind_of_run_each_run_is_instead_of_a_suffix_on_its_lab_id(tmp_path):
+    """An exercise run of a version-5 file upgrades to kind "exercise" with its lab's plain id; the
+    other runs are of kind "run"; the schema is a new database's, and no row is lost."""
+    from dltui.store.models import LabRun, Prediction, RunKind
+
+    def schema(db):
+        with sqlite3.connect(db) as connection:
+            return sorted(connection.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+
+    fresh, older = tmp_path / "fresh.db", tmp_path / "older.db"
+    Store(fresh).close()
+    Store(older).close()
+    with sqlite3.connect(older) as connection:  # as a version-5 file, with a run, a grader run and a prediction
+        connection.execute("DROP TABLE labrun")
+        connection.execute(LABRUN_VERSION_5)
+        connection.execute("CREATE INDEX ix_labrun_lab_id ON labrun (lab_id)")
+        for run_id, lab_id, passed in (("adder-1", "adder", 0), ("adder-exercise-1", "adder:exercise", 1)):
+            connection.execute(
+                "INSERT INTO labrun (id, lab_id, params, status, run_dir, started_at, final_metrics, passed)"
+                " VALUES (?, ?, '{}', 'OK', '/runs', '2026-01-01 00:00:00.000000', '{\"passed\": true}', ?)",
+                (run_id, lab_id, passed),
+            )
+        connection.execute("INSERT INTO prediction (run_id, lab_id, created_at) VALUES ('adder-1', 'adder', '2026-01-01 00:00:00.000000')")
+        connection.execute("PRAGMA user_version=5")
+    store = Store(older)
+    assert store.schema_version() == latest_version() >= 6
+    with store.read() as session:
+        runs = {run.id: run for run in session.exec(select(LabRun))}
+        assert session.exec(select(Prediction.run_id)).all() == ["adder-1"]
+    store.close()
+    assert {run_id: (run.lab_id, run.kind) for run_id, run in runs.items()} == {
+        "adder-1": ("adder", RunKind.RUN), "adder-exercise-1": ("adder", RunKind.EXERCISE)}
+    assert runs["adder-exercise-1"].passed is True and runs["adder-exercise-1"].final_metrics == {"passed": True}
+    assert schema(older) == schema(fresh)
+    with sqlite3.connect(older) as connection:
+        assert connection.execute("SELECT kind FROM labrun ORDER BY id").fetchall() == [("run",), ("exercise",)]
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_review_logs_mode_is_an_enum_stored_as_the_same_text_as_before(tmp_path):
+    from dltui.store.models import CardState, ReviewLog, ReviewMode
+
+    store = Store(tmp_path / "t.db")
+    with store.session() as session:
+        card = CardState(card_key="calculus/chain-rule", topic_id="calculus")
+        session.add(card)
+        session.flush()
+        session.add(ReviewLog(card_id=card.id, rating=3, reviewed_at=datetime.now(timezone.utc)))
+        session.add(ReviewLog(card_id=card.id, rating=1, reviewed_at=datetime.now(timezone.utc), mode=ReviewMode.QUIZ))
+    with store.read() as session:
+        assert [log.mode for log in session.exec(select(ReviewLog).order_by(ReviewLog.id))] == [ReviewMode.REVIEW, ReviewMode.QUIZ]
+        assert session.exec(select(ReviewLog.id).where(ReviewLog.mode == ReviewMode.QUIZ)).all() == [2]
+    store.close()
+    with sqlite3.connect(tmp_path / "t.db") as connection:
+        assert connection.execute("SELECT mode FROM reviewlog ORDER BY id").fetchall() == [("review",), ("quiz",)]

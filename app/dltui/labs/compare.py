@@ -32,7 +32,7 @@ def compare_runs(runs: list[LabRun]) -> Comparison:
 def comparison_table(comparison: Comparison) -> str:
     """A plain-text table: one column per run."""
     header = ["", *[run.id for run in comparison.runs]]
-    rows = [["lab", *[run.lab_id for run in comparison.runs]], ["status", *[run.status.value for run in comparison.runs]]]
+    rows = [["lab", *[run.lab_name for run in comparison.runs]], ["status", *[run.status.value for run in comparison.runs]]]
     rows += [["passed", *["yes" if run.passed else "no" if run.passed is False else "—" for run in comparison.runs]]]
     rows += [[f"param {name}", *values] for name, values in comparison.differing]
     rows += [[name, *values] for name, values in comparison.metrics]

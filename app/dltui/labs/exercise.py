@@ -1,8 +1,8 @@
 """Exercise mode: the learner fills in a lab's blanks in their workspace and a grader judges it.
 
 The template is copied once to ``<data>/workspace/<lab-id>/``; later visits reopen the learner's
-own copy (their work is never overwritten). The grader runs as an ordinary run whose lab id is
-``<lab-id>:exercise`` and whose ``end`` summary says ``{"passed": true|false, "checks": {...}}``;
+own copy (their work is never overwritten). The grader runs as a run of the lab whose kind is
+``RunKind.EXERCISE`` and whose ``end`` summary says ``{"passed": true|false, "checks": {...}}``;
 a pass is recorded on the run and as lab evidence for the topics its passed checks declare in
 ``[exercise.checks]`` (credit rules: srs.mastery).
 """
@@ -21,9 +21,7 @@ from dltui.labs.registry import Lab
 from dltui.labs.runner import LabRunner
 from dltui.srs.mastery import EXERCISE_ASSESSOR
 from dltui.store import Store
-from dltui.store.models import Assessment, AssessmentLevel, LabRun
-
-EXERCISE_SUFFIX = ":exercise"
+from dltui.store.models import Assessment, AssessmentLevel, LabRun, RunKind
 
 
 def workspace_for(lab: Lab, workspace_dir: Path) -> Path:
@@ -70,7 +68,7 @@ def open_in_editor(path: Path) -> int:
 
 
 def start_grader(runner: LabRunner, lab: Lab, workspace_dir: Path, session_id: int | None = None) -> LabRun:
-    """Grade the learner's copy as a run of ``<lab-id>:exercise``."""
+    """Grade the learner's copy as an exercise run of the lab."""
     if lab.exercise is None:
         raise LabStartError(f"lab {lab.id} has no exercise")
     workspace = workspace_for(lab, workspace_dir)
@@ -81,7 +79,7 @@ def start_grader(runner: LabRunner, lab: Lab, workspace_dir: Path, session_id: i
         lab,
         {},
         command=command,
-        lab_id=lab.id + EXERCISE_SUFFIX,
+        kind=RunKind.EXERCISE,
         session_id=session_id,
         extra_env={"DLTUI_WORKSPACE": str(workspace)},
     )
@@ -112,7 +110,7 @@ def record_exercise_result(store: Store, lab: Lab | None, run: LabRun) -> None:
     It is stored as an assessment row with assessor "lab" so that the notes can show it, but it
     never counts as the topic's assessment and never touches a knowledge gap.
     """
-    if lab is None or not run.lab_id.endswith(EXERCISE_SUFFIX) or run.passed is not True:
+    if lab is None or run.kind is not RunKind.EXERCISE or run.passed is not True:
         return
     with store.session() as session:
         for topic, checks in credited_topics(lab, run).items():
@@ -133,7 +131,7 @@ def install_exercise_recording(runner: LabRunner) -> None:
     """Make every grader run that passes, in this runner, record its assessments."""
 
     def hook(run: LabRun) -> None:
-        lab = runner.registry.labs.get(run.lab_id.removesuffix(EXERCISE_SUFFIX))
+        lab = runner.registry.labs.get(run.lab_id)
         record_exercise_result(runner.store, lab, run)
 
     runner.on_finish.append(hook)

@@ -200,10 +200,10 @@ def run_labels(runs: list[LabRun]) -> dict[str, str]:
     labels: dict[str, str] = {}
     keys = set().union(*(r.params.keys() for r in runs)) if runs else set()
     differing = sorted(k for k in keys if len({repr(r.params.get(k)) for r in runs}) > 1)
-    same_lab = len({r.lab_id for r in runs}) == 1
+    same_lab = len({r.lab_name for r in runs}) == 1
     for run in runs:
         if same_lab and differing and len(runs) > 1:
             labels[run.id] = " ".join(f"{k}={format_value(run.params.get(k))}" for k in differing[:2])
         else:
-            labels[run.id] = run.id.split("-")[-1] if same_lab and len(runs) > 1 else run.lab_id
+            labels[run.id] = run.id.split("-")[-1] if same_lab and len(runs) > 1 else run.lab_name
     return labels

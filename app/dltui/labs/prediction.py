@@ -28,7 +28,7 @@ from dltui.labs.registry import load_registry
 from dltui.labs.run_record import RunRecord, RunSource, read_run_record
 from dltui.labs.series import as_number
 from dltui.srs.mastery import PREDICTION_ASSESSOR
-from dltui.store.models import Assessment, AssessmentLevel, LabRun, Prediction, RunStatus
+from dltui.store.models import Assessment, AssessmentLevel, LabRun, Prediction, RunKind, RunStatus
 from dltui.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -123,8 +123,8 @@ def save_prediction(context: RunSource, run_id: str, guess: Guess) -> Prediction
     run = records.get_run(context.store, run_id)
     if run is None:
         raise ValueError(f"no run {run_id!r} to predict")
-    if ":" in run.lab_id:
-        raise ValueError(f"run {run_id} is a grader run ({run.lab_id}): it has no training curve to predict")
+    if run.kind is RunKind.EXERCISE:
+        raise ValueError(f"run {run_id} is a grader run ({run.lab_name}): it has no training curve to predict")
     if run.status is not RunStatus.RUNNING:
         raise ValueError(f"run {run_id} has already ended ({run.status.value}): a prediction is made before the outcome is known")
     metric = value = tolerance = None

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from dltui.store import Store
-from dltui.store.models import LabRun, RunStatus
+from dltui.store.models import LabRun, RunKind, RunStatus
 
 
 def add_run(store: Store, run: LabRun) -> LabRun:
@@ -45,10 +45,11 @@ def find_run(store: Store, text: str) -> LabRun:
         exact = session.get(LabRun, text)
         if exact is not None:
             return exact
-        # A lab id means its latest run, a running one first (what `stop` and `attach` want).
+        # A lab id means its latest run, a running one first (what `stop` and `attach` want);
+        # its exercise's grader runs are named by their ids.
         latest = session.exec(
             select(LabRun)
-            .where(LabRun.lab_id == text)
+            .where(LabRun.lab_id == text, LabRun.kind == RunKind.RUN)
             .order_by((col(LabRun.status) == RunStatus.RUNNING).desc(), col(LabRun.started_at).desc())
             .limit(1)
         ).first()

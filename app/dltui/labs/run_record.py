@@ -22,7 +22,7 @@ from dltui.labs.registry import LabRegistry, load_registry
 from dltui.labs.run_folder import RunFolder
 from dltui.settings import Settings
 from dltui.store import Store
-from dltui.store.models import LabRun, RunStatus
+from dltui.store.models import LabRun, RunKind, RunStatus
 from dltui.terminal_text import terminal_safe
 from dltui.text_charts import format_value
 
@@ -63,6 +63,7 @@ class Curve:
 class RunRecord:
     run_id: str
     lab_id: str
+    kind: RunKind
     lab_title: str
     status: str
     params: dict[str, object]
@@ -79,7 +80,7 @@ class RunRecord:
         """What the run is and how it ended, then the diagnosis: never dropped by `to_text`."""
         lab = [
             f"run: {self.run_id}",
-            f"lab: {self.lab_id} ({self.lab_title})",
+            f"lab: {self.lab_id} ({self.lab_title})" + ("" if self.kind is RunKind.RUN else f", {self.kind} grader"),
             f"status: {self.status}" + (f", {self.progress}" if self.progress else ""),
             f"params: {_pairs(self.params)}",
             f"topics: {', '.join(self.topics) or 'none'}",
@@ -173,7 +174,7 @@ def _registry(context: RunSource) -> LabRegistry:
 
 def _lab_info(registry: LabRegistry, lab_id: str) -> tuple[str, list[str], dict[str, str | float] | None]:
     """Title, topics and target from the lab's lab.toml; the id alone for a lab no longer there."""
-    lab = registry.labs.get(lab_id.split(":")[0])  # "lab:grader" runs belong to their lab
+    lab = registry.labs.get(lab_id)
     if lab is None:
         return lab_id, [], None
     target = None
@@ -199,6 +200,7 @@ def _record(registry: LabRegistry, run: LabRun) -> RunRecord:
     return RunRecord(
         run_id=run.id,
         lab_id=run.lab_id,
+        kind=run.kind,
         lab_title=title,
         status=status,
         params=dict(run.params),

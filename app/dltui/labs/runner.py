@@ -32,15 +32,16 @@ from dltui.labs.run_folder import RunFolder
 from dltui.labs.safety import LabLimitError, check_device_limits, without_secrets
 from dltui.settings import Settings
 from dltui.store import Store
-from dltui.store.models import LabRun, RunStatus
+from dltui.store.models import LabRun, RunKind, RunStatus
 from dltui.terminal_text import terminal_safe
 
 DEFAULT_GRACE_S = 10.0
 
 
-def new_run_id(lab_id: str) -> str:
-    safe = lab_id.replace(":", "-").replace("/", "-")
-    return f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+def new_run_id(lab_id: str, kind: RunKind = RunKind.RUN) -> str:
+    """``<lab>-<time>-<4 hex>``; a grader run's folder says so: ``<lab>-exercise-<time>-<4 hex>``."""
+    name = lab_id if kind is RunKind.RUN else f"{lab_id}-{kind}"
+    return f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
 def fill_placeholders(command: tuple[str, ...], **values: object) -> list[str]:
@@ -103,7 +104,7 @@ class LabRunner:
         group_id: str | None = None,
         session_id: int | None = None,
         command: tuple[str, ...] | None = None,
-        lab_id: str | None = None,
+        kind: RunKind = RunKind.RUN,
         extra_env: dict[str, str] | None = None,
     ) -> LabRun:
         """Start one run of ``lab`` (a sweep lab starts its whole group: use `launch`)."""
@@ -118,7 +119,7 @@ class LabRunner:
                 check_device_limits(lab, values, device)
             except LabLimitError as err:
                 raise LabStartError(str(err)) from None
-        run_id = new_run_id(lab_id or lab.id)
+        run_id = new_run_id(lab.id, kind)
         folder = RunFolder(self.settings.runs_dir / run_id)
         run_dir = folder.path
         folder.checkpoints.mkdir(parents=True, exist_ok=False)
@@ -128,7 +129,7 @@ class LabRunner:
         started = datetime.now(timezone.utc)
         folder.params.write_text(
             json.dumps(
-                {"run": run_id, "lab": lab_id or lab.id, "params": values, "argv": argv, "device": device,
+                {"run": run_id, "lab": lab.id, "kind": kind, "params": values, "argv": argv, "device": device,
                  "group": group_id, "started_at": started.isoformat()},
                 indent=2,
             ),
@@ -141,7 +142,8 @@ class LabRunner:
         process.write_pid_file(folder)
         run = LabRun(
             id=run_id,
-            lab_id=lab_id or lab.id,
+            lab_id=lab.id,
+            kind=kind,
             params=values,
             pid=process.pid,
             run_dir=str(run_dir),
@@ -314,7 +316,7 @@ class LabRunner:
         ended = datetime.now(timezone.utc)
         if isinstance(end_t, (int, float)) and run.started_at.timestamp() <= end_t <= ended.timestamp():
             ended = datetime.fromtimestamp(end_t, timezone.utc)  # the lab's own clock, when believable
-        lab = self.registry.labs.get(run.lab_id.split(":")[0])
+        lab = self.registry.labs.get(run.lab_id)
         device = monitor.start.get("device") if monitor.start else None
         updated = records.finish_run(
             self.store, run.id, status, ended, _jsonable(final), judge(lab, status, final),

@@ -68,6 +68,7 @@ class GapLine:
 class RunLine:
     id: str
     lab_id: str
+    lab_name: str  # what the notes show: the lab id, and "exercise" after it for a grader run
     status: str
     passed: bool | None
     started: datetime
@@ -141,7 +142,7 @@ def learner_progress(context: StudyContext, mastery: dict[str, Mastery] | None =
         retention_text=stats.retention_text,
         heatmap={day.isoformat(): count for day, count in sorted(stats.heatmap.items())},
         recent_runs=[
-            RunLine(r.id, r.lab_id, r.status.value, r.passed, r.started_at, dict(r.final_metrics)) for r in runs
+            RunLine(r.id, r.lab_id, r.lab_name, r.status.value, r.passed, r.started_at, dict(r.final_metrics)) for r in runs
         ],
         study_next=[
             {"topic_id": s.topic.id, "title": s.topic.title, "why": s.reason}

@@ -52,7 +52,7 @@ def render_tracker(context: StudyContext, progress: Progress) -> str:
     lines += ["", "## Review days (last 12 weeks)", "", "```", *heatmap_lines(progress.heatmap), "```", ""]
     lines += ["## Recent lab runs", ""]
     lines += [
-        f"- {r.started:%Y-%m-%d} {r.lab_id} `{r.id}`: {r.status}" + (" — passed" if r.passed else "")
+        f"- {r.started:%Y-%m-%d} {r.lab_name} `{r.id}`: {r.status}" + (" — passed" if r.passed else "")
         + "".join(f", {k} {v:.4g}" for k, v in list(r.metrics.items())[:3] if isinstance(v, (int, float)))
         for r in progress.recent_runs
     ] or ["- none yet"]

@@ -19,7 +19,7 @@ from sqlmodel import select
 from dltui.srs.days import as_utc
 from dltui.srs.scheduler import apply_card, card_from_row, restore_row, review, scheduler_for, snapshot_row
 from dltui.store import utcnow
-from dltui.store.models import CardState, ReviewLog
+from dltui.store.models import CardState, ReviewLog, ReviewMode
 from dltui.store.types import row_id
 
 if TYPE_CHECKING:
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 LEECH_LAPSES = 8  # Anki's default leech threshold
-MODES = ("review", "quiz")
-
-
 class AnswerError(ValueError):
     """An answer or undo that cannot be done; the message says why."""
 
@@ -60,15 +57,15 @@ def record_answer(
     rating: Rating | int,
     *,
     duration_ms: int | None = None,
-    mode: str = "review",
+    mode: ReviewMode | str = ReviewMode.REVIEW,
     answer_given: str | None = None,
     auto_graded: bool | None = None,
     now: datetime | None = None,
     scheduler: Scheduler | None = None,
 ) -> Answer:
     """Review a card through fsrs and commit the new state with its log."""
-    if mode not in MODES:
-        raise AnswerError(f"mode must be one of {', '.join(MODES)}")
+    if mode not in tuple(ReviewMode):  # a str given by a caller is checked here, once
+        raise AnswerError(f"mode must be one of {', '.join(ReviewMode)}")
     rating = Rating(int(rating))
     now = as_utc(now or utcnow())
     scheduler = scheduler or scheduler_for(context)
@@ -93,7 +90,7 @@ def record_answer(
             rating=int(rating),
             reviewed_at=now,
             duration_ms=duration_ms,
-            mode=mode,
+            mode=ReviewMode(mode),
             answer_given=answer_given,
             auto_graded=auto_graded,
             state_before=before,

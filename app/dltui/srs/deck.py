@@ -16,7 +16,7 @@ from dltui.srs.answers import Answer, bury_card, record_answer, suspend_card, un
 from dltui.srs.cards import CardContent, card_content
 from dltui.srs.days import StudyClock
 from dltui.srs.scheduler import NEW, card_from_row, preview_intervals, retrievability, scheduler_for
-from dltui.store.models import CardState
+from dltui.store.models import CardState, ReviewMode
 from dltui.store.types import row_id
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def queued_card(context: StudyContext, row: CardState, scheduler: Scheduler, now
 class StudyDeck:
     """Common actions on the card being shown; subclasses choose the cards."""
 
-    mode = "review"
+    mode = ReviewMode.REVIEW
 
     def __init__(self, context: StudyContext, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
         self.context = context

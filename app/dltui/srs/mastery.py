@@ -46,7 +46,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from dltui.store import utcnow
-from dltui.store.models import Assessment, AssessmentLevel, LabRun
+from dltui.store.models import Assessment, AssessmentLevel, LabRun, RunKind
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
@@ -110,7 +110,8 @@ def topic_mastery(
                 exercise_credit.add(topic_id)  # lab evidence, never the topic's assessment
             else:
                 latest[topic_id] = AssessmentLevel(level)
-        passed_labs = set(session.exec(select(LabRun.lab_id).where(LabRun.passed == True)).all())  # noqa: E712
+        # A passed exercise credits only the topics of its checks (exercise_credit), not the lab's.
+        passed_labs = set(session.exec(select(LabRun.lab_id).where(LabRun.passed == True, LabRun.kind == RunKind.RUN)).all())  # noqa: E712
     result = {}
     for topic_id in wanted:
         topic = context.curriculum.topics[topic_id]

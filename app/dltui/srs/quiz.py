@@ -20,7 +20,7 @@ from dltui.srs.answers import Answer, AnswerError
 from dltui.srs.days import StudyClock
 from dltui.srs.deck import QueuedCard, StudyDeck, queued_card
 from dltui.srs.scheduler import NEW, retrievability
-from dltui.store.models import Assessment, AssessmentLevel, CardState
+from dltui.store.models import Assessment, AssessmentLevel, CardState, ReviewMode
 from dltui.store.types import row_id
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class QuizResult:
 
 
 class Quiz(StudyDeck):
-    mode = "quiz"
+    mode = ReviewMode.QUIZ
 
     def __init__(
         self,

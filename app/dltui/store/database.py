@@ -29,7 +29,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from dltui.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from dltui.store.backup_files import latest_backup
-from dltui.store.migrations import add_predictions, add_review_order_index, drop_learner, link_events_to_sessions
+from dltui.store.migrations import add_predictions, add_review_order_index, add_run_kind, drop_learner, link_events_to_sessions
 
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -46,6 +46,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (3, add_predictions),
     (4, add_review_order_index),
     (5, drop_learner),
+    (6, add_run_kind),
 ]
 INITIAL_VERSION = 1
 

@@ -99,3 +99,35 @@ def add_review_order_index(connection: sqlite3.Connection) -> None:
 def drop_learner(connection: sqlite3.Connection) -> None:
     """Version 5: the `learner` table goes; nothing ever read or wrote it (one learner per file)."""
     connection.execute("DROP TABLE IF EXISTS learner")
+
+
+# The labrun table of version 6 as a new database makes it (from store.models), character for character.
+LABRUN_VERSION_6 = "CREATE TABLE labrun (\n\t" + ", \n\t".join((
+    "id VARCHAR NOT NULL", "lab_id VARCHAR NOT NULL", "kind VARCHAR NOT NULL", "params TEXT NOT NULL",
+    "status VARCHAR(9) NOT NULL", "pid INTEGER", "run_dir VARCHAR NOT NULL", "device VARCHAR", "group_id VARCHAR",
+    "started_at DATETIME NOT NULL", "ended_at DATETIME", "final_metrics TEXT NOT NULL", "passed BOOLEAN", "session_id INTEGER",
+    "PRIMARY KEY (id)", "FOREIGN KEY(session_id) REFERENCES studysession (id)",
+)) + "\n)"
+EXERCISE_SUFFIX = ":exercise"  # how versions up to 5 marked a grader run: "<lab id>:exercise"
+
+
+def add_run_kind(connection: sqlite3.Connection) -> None:
+    """Version 6: a run says what it ran (`labrun.kind`: run | exercise) and its lab id is the lab's own.
+
+    The table is rebuilt rather than given a column at its end, so that it reads exactly as a new
+    database's; the rows keep their ids, so predictions still point at their runs (the migration's
+    connection has foreign keys off, as SQLite's guide to such a rebuild asks).
+    """
+    present = [row[1] for row in connection.execute("PRAGMA table_info(labrun)")]
+    if "kind" not in present:
+        columns = ", ".join(present)
+        connection.execute("CREATE TEMP TABLE labrun_version_5 AS SELECT * FROM labrun")
+        connection.execute("DROP TABLE labrun")
+        connection.execute(LABRUN_VERSION_6)
+        connection.execute("CREATE INDEX ix_labrun_lab_id ON labrun (lab_id)")
+        connection.execute(f"INSERT INTO labrun ({columns}, kind) SELECT {columns}, 'run' FROM labrun_version_5")
+        connection.execute("DROP TABLE labrun_version_5")
+    connection.execute(
+        "UPDATE labrun SET kind = 'exercise', lab_id = substr(lab_id, 1, length(lab_id) - ?) WHERE substr(lab_id, -?) = ?",
+        (len(EXERCISE_SUFFIX), len(EXERCISE_SUFFIX), EXERCISE_SUFFIX),
+    )

@@ -1,7 +1,8 @@
 """The tables. Topics and curriculum cards are referred to by their stable string ids.
 
 Every datetime column is `UTCDateTime` (aware UTC on load). Enum columns hold the member's name
-(``STRONG``, ``OK``), which stays readable in the sqlite3 shell.
+(``STRONG``, ``OK``), which stays readable in the sqlite3 shell; the `EnumText` ones hold its value
+(``review``, ``exercise``), the text those columns held before they were enums.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
-from dltui.store.types import JSONText, UTCDateTime, utcnow
+from dltui.store.types import EnumText, JSONText, UTCDateTime, utcnow
 
 
 def _when(**kwargs: Any) -> Any:
@@ -42,6 +43,20 @@ class RunStatus(str, enum.Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     CRASHED = "crashed"  # the process died without an end event
+
+
+class RunKind(enum.StrEnum):
+    """What a lab run ran: the lab's own program, or the grader of the learner's exercise copy."""
+
+    RUN = "run"
+    EXERCISE = "exercise"
+
+
+class ReviewMode(enum.StrEnum):
+    """How a card was answered: in the due queue, or in a topic quiz (srs.quiz) whatever it was due."""
+
+    REVIEW = "review"
+    QUIZ = "quiz"
 
 
 class TopicProgress(SQLModel, table=True):
@@ -94,7 +109,7 @@ class ReviewLog(SQLModel, table=True):
     rating: int  # fsrs.Rating value 1..4
     reviewed_at: datetime = _when(index=True)
     duration_ms: Optional[int] = None
-    mode: str = "review"  # review | quiz
+    mode: ReviewMode = Field(default=ReviewMode.REVIEW, sa_type=EnumText(ReviewMode))
     answer_given: Optional[str] = None
     auto_graded: Optional[bool] = None
     state_before: dict[str, Any] = _json(default_factory=dict)  # the card row before, to undo exactly
@@ -147,7 +162,8 @@ class Message(SQLModel, table=True):
 
 class LabRun(SQLModel, table=True):
     id: str = Field(primary_key=True)  # also the run folder name
-    lab_id: str = Field(index=True)
+    lab_id: str = Field(index=True)  # the lab's plain id, whatever the kind
+    kind: RunKind = Field(default=RunKind.RUN, sa_type=EnumText(RunKind))
     params: dict[str, Any] = _json(default_factory=dict)
     status: RunStatus = RunStatus.RUNNING
     pid: Optional[int] = None
@@ -159,6 +175,11 @@ class LabRun(SQLModel, table=True):
     final_metrics: dict[str, Any] = _json(default_factory=dict)
     passed: Optional[bool] = None  # reached the lab's target (or the grader passed)
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
+
+    @property
+    def lab_name(self) -> str:
+        """The run's lab as notes and lists show it: ``numpy-mlp``, or ``numpy-mlp exercise`` for a grader run."""
+        return self.lab_id if self.kind is RunKind.RUN else f"{self.lab_id} {self.kind}"
 
 
 class Prediction(SQLModel, table=True):

@@ -1,14 +1,15 @@
-"""Column types that keep SQLite honest: UTC-aware datetimes and JSON values."""
+"""Column types that keep SQLite honest: UTC-aware datetimes, JSON values and enums kept as their text."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import Text, TypeDecorator
+from sqlalchemy.types import String, Text, TypeDecorator
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -43,6 +44,24 @@ class JSONText(TypeDecorator[object]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> object:
         return None if value is None else json.loads(value)
+
+
+class EnumText(TypeDecorator[StrEnum]):
+    """A StrEnum in a VARCHAR column as its value ("quiz"): what the column held as plain text
+    before it was an enum, so older rows read back as members and the schema stays the same."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_type: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum_type = enum_type
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_type(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum_type(value)
 
 
 def utcnow() -> datetime:

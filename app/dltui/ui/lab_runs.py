@@ -14,9 +14,8 @@ from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from dltui.labs.exercise import EXERCISE_SUFFIX
 from dltui.labs.monitor import RunMonitor, run_labels
-from dltui.store.models import LabRun
+from dltui.store.models import LabRun, RunKind
 from dltui.text_charts import format_value
 from dltui.ui.contained import Contained
 from dltui.ui.lab_plot import run_colour
@@ -50,7 +49,7 @@ def run_line(run: LabRun, label: str, progress: float | None = None, width: int 
     """
     status = run.status.value
     glyph = "★" if run.passed is True and status == "ok" else GLYPHS.get(status, "?")
-    if run.passed is False and run.lab_id.endswith(EXERCISE_SUFFIX):
+    if run.passed is False and run.kind is RunKind.EXERCISE:
         glyph = "✗"  # the grader ran fine, but the exercise did not pass
     tail = [ordinal]
     if status == "running":
@@ -70,11 +69,11 @@ def run_line(run: LabRun, label: str, progress: float | None = None, width: int 
 def list_labels(runs: list[LabRun]) -> dict[str, str]:
     """Each run's lab and what sets it apart from the other listed runs of that lab."""
     labels: dict[str, str] = {}
-    by_lab: dict[str, list[LabRun]] = {}
+    by_lab: dict[tuple[str, RunKind], list[LabRun]] = {}
     for run in runs:
-        by_lab.setdefault(run.lab_id, []).append(run)
-    for lab_id, members in by_lab.items():
-        name = lab_id.removesuffix(EXERCISE_SUFFIX) + (" ✎" if lab_id.endswith(EXERCISE_SUFFIX) else "")
+        by_lab.setdefault((run.lab_id, run.kind), []).append(run)
+    for (lab_id, kind), members in by_lab.items():
+        name = lab_id + (" ✎" if kind is RunKind.EXERCISE else "")
         differing = run_labels(members) if len(members) > 1 else {}
         for run in members:
             apart = differing.get(run.id, "")

@@ -21,11 +21,10 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from dltui.context import StudyContext
-from dltui.labs.exercise import EXERCISE_SUFFIX
 from dltui.labs.monitor import run_labels
 from dltui.labs.registry import Lab
 from dltui.labs.watch import LabWatch, WatchTrouble
-from dltui.store.models import LabRun, RunStatus
+from dltui.store.models import LabRun, RunKind, RunStatus
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import Contained, ContainedStatic
 from dltui.ui.lab_details import RunDetails
@@ -235,7 +234,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         box.display = run is not None  # no run picked: the lab's description has the room
         if run is None:
             return
-        grading = run.lab_id.endswith(EXERCISE_SUFFIX)
+        grading = run.kind is RunKind.EXERCISE
         self.set_class(grading, "grading")
         lines = self.lab_watch.output(run, GRADER_LINES if grading else 5)
         running = self.lab_watch.is_running(run)
@@ -248,7 +247,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         self.set_reactive(LabsPane.output_inputs, None)
 
     def _run_finished(self, run: LabRun) -> None:
-        if run.lab_id.endswith(EXERCISE_SUFFIX):
+        if run.kind is RunKind.EXERCISE:
             if run.passed:
                 self.notify("Exercise passed: each check counts for the topics it covers (see Progress).", timeout=8)
             else:

@@ -16,7 +16,7 @@ from dltui.labs.open import open_runner
 from dltui.store.models import RunStatus
 from dltui.text_charts import format_value
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Terminal(io.StringIO):

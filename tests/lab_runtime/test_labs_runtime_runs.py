@@ -25,10 +25,10 @@ from dltui.labs.process import LabProcess
 from dltui.labs.run_folder import RunFolder
 from dltui.labs.runner import LabRunner
 from dltui.store import Store
-from dltui.store.models import Assessment, RunStatus
+from dltui.store.models import Assessment, RunKind, RunStatus
 from sqlmodel import select
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 
@@ -216,7 +216,7 @@ def test_exercise_copy_grade_and_pass_records_assessments(lab_settings, store, t
         os.environ.pop("EDITOR") if old is None else os.environ.__setitem__("EDITOR", old)
     assert prepare_workspace(lab, lab_settings.workspace_dir).read_text().startswith("def add(a, b):\n    return")
     passing = runner.wait(start_grader(runner, lab, lab_settings.workspace_dir), timeout=20)
-    assert passing.lab_id == "adder:exercise" and passing.passed is True
+    assert (passing.lab_id, passing.kind, passing.passed) == ("adder", RunKind.EXERCISE, True)
     with store.session() as session:
         assessments = session.exec(select(Assessment)).all()
     assert [(a.topic_id, a.assessor, a.level.value) for a in assessments] == [("backpropagation", "lab", "strong")]
@@ -274,3 +274,18 @@ def test_a_terminal_hang_up_kills_the_command_but_not_the_lab(lab_settings, stor
     assert [r.id for r in runner.reconcile()] == [row.id], "the lab must outlive the terminal"
     runner.stop(row)
     assert runner.wait(row, timeout=20).status is RunStatus.CANCELLED
+
+
+def test_a_lab_id_names_the_labs_latest_run_not_its_exercise_grader(lab_settings, store):
+    """`dltui lab stop adder` stops the lab's own run; a grader run started later is named by its id."""
+    from datetime import timedelta
+
+    from dltui.store.models import LabRun
+
+    older = LabRun(id="adder-1", lab_id="adder", run_dir="/runs/adder-1")
+    grader = LabRun(id="adder-exercise-1", lab_id="adder", kind=RunKind.EXERCISE, run_dir="/runs/adder-exercise-1",
+                    started_at=older.started_at + timedelta(seconds=1))
+    records.add_run(store, older)
+    records.add_run(store, grader)
+    assert records.find_run(store, "adder").id == "adder-1"
+    assert records.find_run(store, "adder-exercise-1").kind is RunKind.EXERCISE
