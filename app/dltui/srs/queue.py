@@ -11,12 +11,15 @@ held back, with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
 from fsrs import Rating, Scheduler, State
-from sqlalchemy import Integer, func, literal_column, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Integer, func, literal_column, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from dltui.srs.answers import Answer
 from dltui.srs.days import StudyClock, as_utc
@@ -25,6 +28,10 @@ from dltui.srs.due_cards import REBUILD_AFTER, ChangeWatch, DueCards, still_due
 from dltui.srs.mastery import Mastery, topic_mastery
 from dltui.srs.scheduler import NEW
 from dltui.store.models import AssessmentLevel, CardState, ReviewLog
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
+    from dltui.curriculum import Curriculum
 
 LEARN_AHEAD = timedelta(minutes=20)
 WEAK_RECALL = 0.70  # a prerequisite recalled less often than this holds its dependents back
@@ -52,12 +59,20 @@ class QueueCounts:
         return self.learning + self.reviews + self.new
 
 
-def _active(query):
+class _Filterable(Protocol):
+    def where(self, *whereclause: ColumnElement[bool] | bool) -> Self: ...
+
+
+# Any select on CardState, kept the kind it is (rows or scalars) by the filters below.
+_Query = TypeVar("_Query", bound=_Filterable)
+
+
+def _active(query: _Query) -> _Query:
     """Cards not retired and not suspended (burying is checked separately: it depends on now)."""
     return query.where(CardState.retired == False, CardState.suspended == False)  # noqa: E712
 
 
-def _active_by_review_order(query):
+def _active_by_review_order(query: _Query) -> _Query:
     """``_active`` written `= 0`, as the partial index ix_cardstate_review_order says it: SQLite
     uses a partial index only when the query's terms match its WHERE, and `= false` does not.
     For the due list's two reads (100k cards: building it 400 -> 60 ms)."""
@@ -70,7 +85,7 @@ class ReviewQueue(StudyDeck):
 
     mode = "review"
 
-    def __init__(self, context, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
+    def __init__(self, context: StudyContext, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
         super().__init__(context, clock, scheduler)
         self._topic_order = _prerequisite_order(context.curriculum)
         self._watch: ChangeWatch | None = None  # opened at the first look at the due cards
@@ -115,13 +130,13 @@ class ReviewQueue(StudyDeck):
         with self.context.store.read() as session:
             reviews_done, new_done = self._done_today(session, now)
             learning = session.exec(
-                _active(select(func.count(CardState.id))).where(
-                    CardState.state.in_(learning_states), CardState.due <= now, _unburied(now)
+                _active(select(func.count(col(CardState.id)))).where(
+                    col(CardState.state).in_(learning_states), col(CardState.due) <= now, _unburied(now)
                 )
             ).one()
             reviews = session.exec(
-                _active(select(func.count(CardState.id))).where(
-                    CardState.state == int(State.Review), CardState.due <= now, _unburied(now)
+                _active(select(func.count(col(CardState.id)))).where(
+                    CardState.state == int(State.Review), col(CardState.due) <= now, _unburied(now)
                 )
             ).one()
             waiting = self._topics_with_new_cards(session, now)
@@ -147,17 +162,21 @@ class ReviewQueue(StudyDeck):
         now = self.clock.now()
         with self.context.store.read() as session:
             return session.exec(
-                _active(select(func.min(CardState.due))).where(
-                    CardState.state.in_([int(State.Learning), int(State.Relearning)]), _unburied(now)
+                _active(select(func.min(col(CardState.due)))).where(
+                    col(CardState.state).in_([int(State.Learning), int(State.Relearning)]), _unburied(now)
                 )
             ).one()
 
     # -- today's due cards, kept in memory (due_cards.py) -----------------------------------
 
-    def _due_cards(self, now: datetime) -> DueCards:
+    def _data_version(self) -> int:
+        """SQLite's data_version on a connection of the queue's own, opened at the first look."""
         if self._watch is None:
             self._watch = ChangeWatch(self.context.store.path)
-        version = self._watch.version()
+        return self._watch.version()
+
+    def _due_cards(self, now: datetime) -> DueCards:
+        version = self._data_version()
         day_start = self.clock.day(now).start
         if self._due is None or not self._due.fresh(now, day_start, version):
             with self.context.store.read() as session:
@@ -166,35 +185,49 @@ class ReviewQueue(StudyDeck):
                 # an ORDER BY due would walk the whole due index instead of the covering one.
                 learning = session.exec(
                     _active_by_review_order(select(CardState.due, CardState.id)).where(
-                        CardState.state.in_([int(State.Learning), int(State.Relearning)]),
-                        CardState.due <= now + LEARN_AHEAD + REBUILD_AFTER,
+                        col(CardState.state).in_([int(State.Learning), int(State.Relearning)]),
+                        col(CardState.due) <= now + LEARN_AHEAD + REBUILD_AFTER,
                         _unburied(now),
                     )
                 ).all()
                 reviews = session.exec(self._reviews_due(now)).all()
-            self._due = DueCards(
-                now, day_start, version, sorted((as_utc(d), i) for d, i in learning), list(reviews), reviews_done, new_done
-            )
+            # A row read back always has its id, and these their due time (the query asks for it):
+            # the model says Optional for rows not yet written.
+            learning_due = sorted((as_utc(due), card_id) for due, card_id in learning if due is not None and card_id is not None)
+            review_ids = [card_id for card_id in reviews if card_id is not None]
+            self._due = DueCards(now, day_start, version, learning_due, review_ids, reviews_done, new_done)
         return self._due
 
-    def _first_still_due(self, due: DueCards, card_ids: list[int], states, until: datetime, now: datetime):
+    def _first_still_due(
+        self, due: DueCards, card_ids: list[int], states: tuple[int, ...], until: datetime, now: datetime
+    ) -> QueuedCard | None:
         """The first of ``card_ids`` whose row is still due (a row changed elsewhere is skipped and
         the list rebuilt at the next look)."""
         for start in range(0, len(card_ids), _CANDIDATES):
             chunk = card_ids[start:start + _CANDIDATES]
             with self.context.store.read() as session:
-                rows = {row.id: row for row in session.exec(select(CardState).where(CardState.id.in_(chunk))).all()}
+                rows = {row.id: row for row in session.exec(select(CardState).where(col(CardState.id).in_(chunk))).all()}
             for card_id in chunk:
                 row = rows.get(card_id)
-                if not still_due(row, states, until, now):
+                if row is None or not still_due(row, states, until, now):
                     due.stale = True
                     continue
                 if (card := queued_card(self.context, row, self.scheduler, now)) is not None:
                     return card
         return None
 
-    def answer(self, card_id: int, rating: Rating | int, **kwargs) -> Answer:
-        answer = super().answer(card_id, rating, **kwargs)
+    def answer(
+        self,
+        card_id: int,
+        rating: Rating | int,
+        *,
+        duration_ms: int | None = None,
+        answer_given: str | None = None,
+        auto_graded: bool | None = None,
+    ) -> Answer:
+        answer = super().answer(
+            card_id, rating, duration_ms=duration_ms, answer_given=answer_given, auto_graded=auto_graded
+        )
         state_before = self._shown_states.pop(card_id, None)
         if self._due is not None:
             if state_before is None:  # not a card this queue showed: its place is unknown
@@ -204,7 +237,7 @@ class ReviewQueue(StudyDeck):
                 # more; a card placed wrongly here fails still_due() when its turn comes.
                 on_step = answer.interval < timedelta(days=1) and not answer.became_leech
                 self._due.answered(card_id, state_before, answer.due if on_step else None, self.mode == "review")
-                self._due.version = self._watch.version()  # our own commit is followed already
+                self._due.version = self._data_version()  # our own commit is followed already
         return answer
 
     def bury(self, card_id: int) -> datetime | None:
@@ -234,7 +267,7 @@ class ReviewQueue(StudyDeck):
     def _forget(self, card_id: int) -> None:
         if self._due is not None:
             self._due.forget(card_id)
-            self._due.version = self._watch.version()
+            self._due.version = self._data_version()
 
     # -- the queries -------------------------------------------------------------------------
 
@@ -243,23 +276,23 @@ class ReviewQueue(StudyDeck):
         day = self.clock.day(now)
         state_before = func.json_extract(ReviewLog.state_before, "$.state")
         rows = session.exec(
-            select(state_before, func.count(ReviewLog.id))
+            select(state_before, func.count(col(ReviewLog.id)))
             .where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end, ReviewLog.mode == "review")
             .group_by(state_before)
         ).all()
         by_state = {state: count for state, count in rows}
         return by_state.get(int(State.Review), 0), by_state.get(NEW, 0)
 
-    def _reviews_due(self, now: datetime):
+    def _reviews_due(self, now: datetime) -> SelectOfScalar[int | None]:
         """The ids of the due review cards, lowest retrievability first."""
         # fsrs's retrievability falls as whole days elapsed / stability rises, so ordering by
         # that ratio in SQL is ordering by lowest retrievability without loading every due card.
         now_julian = now.timestamp() / 86400.0 + 2440587.5
         elapsed_days = func.cast(now_julian - func.julianday(CardState.last_review), Integer)
         return (
-            _active_by_review_order(select(CardState.id))
-            .where(CardState.state == int(State.Review), CardState.due <= now, _unburied(now))
-            .order_by((elapsed_days * 1.0 / CardState.stability).desc(), CardState.due, CardState.id)
+            _active_by_review_order(select(col(CardState.id)))
+            .where(CardState.state == int(State.Review), col(CardState.due) <= now, _unburied(now))
+            .order_by((elapsed_days * 1.0 / col(CardState.stability)).desc(), col(CardState.due), col(CardState.id))
         )
 
     def _new_cards(self, session: Session, now: datetime, topic_ids: list[str]) -> list[CardState]:
@@ -276,7 +309,7 @@ class ReviewQueue(StudyDeck):
 
     def _topics_with_new_cards(self, session: Session, now: datetime) -> dict[str, int]:
         rows = session.exec(
-            _active(select(CardState.topic_id, func.count(CardState.id)))
+            _active(select(CardState.topic_id, func.count(col(CardState.id))))
             .where(CardState.state == NEW, _never_scheduled(), _unburied(now))
             .group_by(CardState.topic_id)
         ).all()
@@ -307,11 +340,11 @@ class ReviewQueue(StudyDeck):
 
     # -- ordering and presentation -----------------------------------------------------------
 
-    def _ordered(self, topic_ids) -> list[str]:
+    def _ordered(self, topic_ids: Iterable[str]) -> list[str]:
         rank = self._topic_order
         return sorted(topic_ids, key=lambda t: (rank.get(t, len(rank)), t))
 
-    def _card_position(self, row: CardState) -> tuple:
+    def _card_position(self, row: CardState) -> tuple[bool, int, int | None]:
         topic = self.context.curriculum.topics.get(row.topic_id)
         positions = {card.id: index for index, card in enumerate(topic.cards)} if topic else {}
         return (row.origin != "curriculum", positions.get(row.card_key, len(positions)), row.id)
@@ -323,14 +356,14 @@ class ReviewQueue(StudyDeck):
         return None
 
 
-def _never_scheduled():
+def _never_scheduled() -> ColumnElement[bool]:
     # Always true of a new card; stated so that SQLite finds new cards through the due index
     # instead of scanning the whole table (20x faster with 100,000 cards).
-    return CardState.due == None  # noqa: E711
+    return col(CardState.due) == None  # noqa: E711
 
 
-def _unburied(now: datetime):
-    return or_(CardState.buried_until == None, CardState.buried_until <= now)  # noqa: E711
+def _unburied(now: datetime) -> ColumnElement[bool]:
+    return or_(col(CardState.buried_until) == None, col(CardState.buried_until) <= now)  # noqa: E711
 
 
 def weakness_reasons(title: str, mastery: Mastery) -> list[str]:
@@ -345,7 +378,7 @@ def weakness_reasons(title: str, mastery: Mastery) -> list[str]:
     return reasons
 
 
-def _prerequisite_order(curriculum) -> dict[str, int]:
+def _prerequisite_order(curriculum: Curriculum) -> dict[str, int]:
     """Rank topics so every prerequisite comes before its dependents (ties: curriculum order)."""
     topics = curriculum.topics
     position = {topic_id: index for index, topic_id in enumerate(topics)}

@@ -214,7 +214,7 @@ class ReviewPane(Vertical, can_focus=True):
         if action == "choose":
             letter = str(parameters[0]) if parameters else ""
             return (
-                stage is Stage.QUESTION and card.content.kind is CardKind.MULTIPLE_CHOICE
+                stage is Stage.QUESTION and card is not None and card.content.kind is CardKind.MULTIPLE_CHOICE
                 and CHOICE_KEYS.index(letter) < len(card.content.choices)
             )
         if action in ("bury", "suspend"):
@@ -226,10 +226,10 @@ class ReviewPane(Vertical, can_focus=True):
         return True
 
     def action_reveal(self, response: str | None = None) -> None:
-        session = self.session
-        if not session.reveal(response):
+        session, card = self.session, self.session.card
+        if card is None or not session.reveal(response):
             return
-        self.query_one(CardView).show_answer(session.card, response, session.correct)
+        self.query_one(CardView).show_answer(card, response, session.correct)
         self._update_ratings()
         self._sync_reactives()
         self._leave_hidden_number_box()
@@ -248,7 +248,7 @@ class ReviewPane(Vertical, can_focus=True):
         except (AnswerError, DatabaseWriteError) as err:  # disk full: the card stays to be answered again
             self.notice(str(err))
             return
-        if rating == int(Rating.Again):  # so "why did I get that wrong?" in the chat has an answer
+        if rating == int(Rating.Again) and card is not None:  # so "why did I get that wrong?" in the chat has an answer
             self.context.activity = LearnerActivity.failed_card(card.card_key, card.topic_id, response)
         if answer.notice:
             self.app.notify(answer.notice, title="Leech", severity="warning", timeout=10)
@@ -320,7 +320,7 @@ class ReviewPane(Vertical, can_focus=True):
         if self._left_number_box:
             return  # the learner pressed Esc to use the other keys
         card = self.session.card
-        if self.stage is Stage.QUESTION and card.content.kind is CardKind.NUMERIC:
+        if self.stage is Stage.QUESTION and card is not None and card.content.kind is CardKind.NUMERIC:
             self.query_one(NumberBox).focus()
 
     def _leave_hidden_number_box(self) -> None:
