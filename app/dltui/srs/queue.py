@@ -6,12 +6,11 @@ when nothing else is left, learning cards due within the next 20 minutes (as Ank
 ahead"). A card is due when fsrs's due time has passed. Per study day at most
 ``reviews_per_day`` review-state cards and ``new_cards_per_day`` new cards are answered in
 review mode (quizzes are extra). New cards of a topic whose prerequisites are still weak are
-held back, with the reason.
+held back, with the reason (prerequisites.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar
@@ -25,25 +24,15 @@ from dltui.srs.answers import Answer
 from dltui.srs.days import StudyClock, as_utc
 from dltui.srs.deck import QueuedCard, StudyDeck, queued_card
 from dltui.srs.due_cards import REBUILD_AFTER, ChangeWatch, DueCards, still_due
-from dltui.srs.mastery import Mastery, topic_mastery
+from dltui.srs.prerequisites import HeldBack, held_back, in_order, prerequisite_order
 from dltui.srs.scheduler import NEW
-from dltui.store.models import AssessmentLevel, CardState, ReviewLog
+from dltui.store.models import CardState, ReviewLog
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
-    from dltui.curriculum import Curriculum
 
 LEARN_AHEAD = timedelta(minutes=20)
-WEAK_RECALL = 0.70  # a prerequisite recalled less often than this holds its dependents back
 _CANDIDATES = 20  # rows fetched per query; more than enough to skip a few unreadable ones
-
-
-@dataclass(frozen=True)
-class HeldBack:
-    topic_id: str
-    title: str
-    new_cards: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -87,10 +76,13 @@ class ReviewQueue(StudyDeck):
 
     def __init__(self, context: StudyContext, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
         super().__init__(context, clock, scheduler)
-        self._topic_order = _prerequisite_order(context.curriculum)
+        self._topic_order = prerequisite_order(context.curriculum)
         self._watch: ChangeWatch | None = None  # opened at the first look at the due cards
         self._due: DueCards | None = None
         self._shown_states: dict[int, int] = {}  # state of each card shown, for today's counts
+        # Worked out once while the due list stays fresh, each with the moment it was worked out for.
+        self._waiting: tuple[tuple[int, datetime], dict[str, int]] | None = None
+        self._held: tuple[tuple[object, ...], list[HeldBack]] | None = None
 
     # -- what comes next ---------------------------------------------------------------------
 
@@ -114,11 +106,10 @@ class ReviewQueue(StudyDeck):
         if due.new_done < settings.new_cards_per_day:
             # Short transactions one after another: the store's sessions take the write lock, so
             # they must never nest (mastery opens its own).
+            waiting = self._waiting_now(now)
+            held = {h.topic_id for h in self._held_back_now(waiting, now)}
             with self.context.store.read() as session:
-                waiting = self._topics_with_new_cards(session, now)
-            held = {h.topic_id for h in self._held_back(waiting, now)}
-            with self.context.store.read() as session:
-                rows = self._new_cards(session, now, [t for t in self._ordered(waiting) if t not in held])
+                rows = self._new_cards(session, now, [t for t in in_order(waiting, self._topic_order) if t not in held])
             if (card := self._first_showable(rows, now)) is not None:
                 return card
         return self._first_still_due(due, due.learning_due(now + LEARN_AHEAD), learning, now + LEARN_AHEAD, now)
@@ -128,7 +119,7 @@ class ReviewQueue(StudyDeck):
         settings = self.context.settings
         learning_states = [int(State.Learning), int(State.Relearning)]
         with self.context.store.read() as session:
-            reviews_done, new_done = self._done_today(session, now)
+            reviews_done, new_done = self._done_today_now(session, now)
             learning = session.exec(
                 _active(select(func.count(col(CardState.id)))).where(
                     col(CardState.state).in_(learning_states), col(CardState.due) <= now, _unburied(now)
@@ -139,23 +130,36 @@ class ReviewQueue(StudyDeck):
                     CardState.state == int(State.Review), col(CardState.due) <= now, _unburied(now)
                 )
             ).one()
-            waiting = self._topics_with_new_cards(session, now)
-        new_left = max(0, settings.new_cards_per_day - new_done)
-        held = {h.topic_id for h in self._held_back(waiting, now)} if new_left else set()
         return QueueCounts(
             learning=learning,
             reviews=min(reviews, max(0, settings.reviews_per_day - reviews_done)),
-            new=min(sum(n for t, n in waiting.items() if t not in held), new_left),
+            new=self._new_allowed(new_done, now),
             reviews_done=reviews_done,
             new_done=new_done,
         )
+
+    def reviews_done_and_new(self) -> tuple[int, int]:
+        """``counts()``'s reviews_done and new alone: what today's numbers take from the queue."""
+        now = self.clock.now()
+        with self.context.store.read() as session:
+            reviews_done, new_done = self._done_today_now(session, now)
+        return reviews_done, self._new_allowed(new_done, now)
+
+    def _new_allowed(self, new_done: int, now: datetime) -> int:
+        """New cards today's limit still allows whose topics are not held back."""
+        new_left = max(0, self.context.settings.new_cards_per_day - new_done)
+        if not new_left:
+            return 0
+        waiting = self._waiting_now(now)
+        held = {h.topic_id for h in self._held_back_now(waiting, now)}
+        return min(sum(n for t, n in waiting.items() if t not in held), new_left)
 
     def held_back(self) -> list[HeldBack]:
         """Topics with new cards waiting on weak prerequisites, each with the reason."""
         now = self.clock.now()
         with self.context.store.read() as session:
             waiting = self._topics_with_new_cards(session, now)
-        return self._held_back(waiting, now)
+        return held_back(self.context, waiting, now, self.scheduler, self._topic_order)
 
     def next_learning_due(self) -> datetime | None:
         """When the next learning step comes due (for "come back in 8 minutes")."""
@@ -269,6 +273,42 @@ class ReviewQueue(StudyDeck):
             self._due.forget(card_id)
             self._due.version = self._data_version()
 
+    # -- what the screen asks twice for one card (the next card, then today's counts) ----------
+
+    def _fresh_due(self, now: datetime) -> DueCards | None:
+        """The due list if it is already built and nothing has changed since (never builds it)."""
+        due = self._due
+        if due is None or not due.fresh(now, self.clock.day(now).start, self._data_version()):
+            return None
+        return due
+
+    def _done_today_now(self, session: Session, now: datetime) -> tuple[int, int]:
+        """``_done_today``, from the due list when it is fresh: it follows every answer given here."""
+        if (due := self._fresh_due(now)) is not None:
+            return due.reviews_done, due.new_done
+        return self._done_today(session, now)
+
+    def _waiting_now(self, now: datetime) -> dict[str, int]:
+        """``_topics_with_new_cards``, read once while the due list stays fresh."""
+        due = self._fresh_due(now)
+        if due is not None and self._waiting is not None and self._waiting[0] == (due.version, due.built_at):
+            return self._waiting[1]
+        with self.context.store.read() as session:
+            waiting = self._topics_with_new_cards(session, now)
+        if due is not None:
+            self._waiting = ((due.version, due.built_at), waiting)
+        return waiting
+
+    def _held_back_now(self, waiting: dict[str, int], now: datetime) -> list[HeldBack]:
+        """``held_back``, worked out once while the due list stays fresh: any commit (an answer,
+        here or elsewhere) or a minute passing makes it stale, and the topics are worked out again."""
+        if (due := self._fresh_due(now)) is None:
+            return held_back(self.context, waiting, now, self.scheduler, self._topic_order)
+        key = (due.version, due.built_at, tuple(sorted(waiting.items())))
+        if self._held is None or self._held[0] != key:
+            self._held = (key, held_back(self.context, waiting, now, self.scheduler, self._topic_order))
+        return self._held[1]
+
     # -- the queries -------------------------------------------------------------------------
 
     def _done_today(self, session: Session, now: datetime) -> tuple[int, int]:
@@ -315,34 +355,7 @@ class ReviewQueue(StudyDeck):
         ).all()
         return {topic_id: count for topic_id, count in rows}
 
-    def _held_back(self, waiting: dict[str, int], now: datetime) -> list[HeldBack]:
-        topics = self.context.curriculum.topics
-        prerequisites = {p for t in waiting if t in topics for p in topics[t].prerequisites if p in topics}
-        # A prerequisite with cards still to introduce is weak for that reason alone; only the
-        # others need their mastery worked out (which reads every card of the topic).
-        introduced = prerequisites - set(waiting)
-        mastery = topic_mastery(self.context, now=now, topics=introduced, scheduler=self.scheduler) if introduced else {}
-        held = []
-        for topic_id in self._ordered(waiting):
-            if topic_id not in topics:
-                continue
-            reasons = []
-            for prerequisite in topics[topic_id].prerequisites:
-                title = topics[prerequisite].title if prerequisite in topics else prerequisite
-                if prerequisite in waiting:
-                    count = waiting[prerequisite]
-                    reasons.append(f"{title} first ({count} card{'s' if count != 1 else ''} not introduced)")
-                elif prerequisite in mastery:
-                    reasons.extend(weakness_reasons(title, mastery[prerequisite]))
-            if reasons:
-                held.append(HeldBack(topic_id, topics[topic_id].title, waiting[topic_id], "needs " + "; ".join(reasons)))
-        return held
-
     # -- ordering and presentation -----------------------------------------------------------
-
-    def _ordered(self, topic_ids: Iterable[str]) -> list[str]:
-        rank = self._topic_order
-        return sorted(topic_ids, key=lambda t: (rank.get(t, len(rank)), t))
 
     def _card_position(self, row: CardState) -> tuple[bool, int, int | None]:
         topic = self.context.curriculum.topics.get(row.topic_id)
@@ -365,37 +378,4 @@ def _never_scheduled() -> ColumnElement[bool]:
 def _unburied(now: datetime) -> ColumnElement[bool]:
     return or_(col(CardState.buried_until) == None, col(CardState.buried_until) <= now)  # noqa: E711
 
-
-def weakness_reasons(title: str, mastery: Mastery) -> list[str]:
-    """Why a prerequisite is too weak to build on (empty when it is in place)."""
-    reasons = []
-    if mastery.cards_new:  # buried for today, so not counted as waiting
-        reasons.append(f"{title} first ({mastery.cards_new} card{'s' if mastery.cards_new != 1 else ''} not introduced)")
-    if mastery.recall is not None and mastery.recall < WEAK_RECALL:
-        reasons.append(f"{title} recalled better (recall {mastery.recall:.0%})")
-    if mastery.assessment is AssessmentLevel.NEEDS_WORK:
-        reasons.append(f"{title} reworked (the last assessment said needs work)")
-    return reasons
-
-
-def _prerequisite_order(curriculum: Curriculum) -> dict[str, int]:
-    """Rank topics so every prerequisite comes before its dependents (ties: curriculum order)."""
-    topics = curriculum.topics
-    position = {topic_id: index for index, topic_id in enumerate(topics)}
-    rank: dict[str, int] = {}
-    visiting: set[str] = set()
-
-    def visit(topic_id: str) -> None:
-        if topic_id in rank or topic_id in visiting:
-            return  # a cycle is reported by `dltui curriculum check`; here it is just broken
-        visiting.add(topic_id)
-        for prerequisite in sorted(topics[topic_id].prerequisites, key=lambda p: position.get(p, 0)):
-            if prerequisite in topics:
-                visit(prerequisite)
-        visiting.discard(topic_id)
-        rank[topic_id] = len(rank)
-
-    for topic_id in topics:
-        visit(topic_id)
-    return rank
 

@@ -25,6 +25,7 @@ from textual.widgets import ContentSwitcher, Static
 from dltui.context import StudyContext
 from dltui.curriculum import CardKind
 from dltui.srs import AnswerError, QuizError, StudyClock, review_stats
+from dltui.srs.queue import ReviewQueue
 from dltui.srs.scheduler import interval_label
 from dltui.srs.session import ReviewSession, Stage
 from dltui.store.database import DatabaseWriteError
@@ -158,10 +159,10 @@ class ReviewPane(Vertical, can_focus=True):
             title = title if len(title) <= 36 else title[:35] + "…"  # the line fits 80 columns whole
             status.update(f"Quiz · {title} · {quiz.position}/{quiz.size} answered · r: back to reviews", layout=False)
             return
-        if self.session.deck is not None:
+        if (queue := self.session.deck) is not None:
             from dltui.srs.today import today_counts  # the one definition every screen shows
 
-            today = today_counts(self.context, self.session.clock)
+            today = today_counts(self.context, self.session.clock, queue if isinstance(queue, ReviewQueue) else None)
             status.update(
                 f"Review · due today {today.due} (learning {today.learning} · reviews {today.reviews} · "
                 f"new {today.new}) · done today {today.done}",
