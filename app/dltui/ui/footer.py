@@ -43,15 +43,22 @@ class StudyFooter(Footer):
         super().__init__(*args, **kwargs)
         self._shown: ShownKeys | None = None  # what the keys on screen show
         self._widgets: dict[str, FooterKey] = {}  # action -> its key on screen, shown or hidden
-        self._look_pending = False
+        self._rebuild_pending = False
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
-        if not screen.app.app_focus:
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
-        if self.is_attached and screen is self.screen and not self._look_pending:
-            self._look_pending = True
-            self.call_after_refresh(self._update_if_changed)
+        # Changed here and now, not after the next refresh: the keys' new widths are laid out in
+        # the same pass as the change that moved the bindings (a new card, the focus).
+        showing = self._showing()
+        if showing == self._shown:
+            return
+        if self._update_in_place(showing):
+            self._shown = showing
+        elif not self._rebuild_pending:
+            self._rebuild_pending = True
+            self.call_after_refresh(self._rebuild)
 
     def _showing(self) -> ShownKeys:
         """What Textual's compose would show now: per action its first shown binding, the palette key."""
@@ -75,14 +82,11 @@ class StudyFooter(Footer):
         options = (self.compact, self.show_command_palette, self.combine_groups)
         return ShownKeys(tuple(first.values()), palette, grouped, options)
 
-    async def _update_if_changed(self) -> None:
-        self._look_pending = False
+    async def _rebuild(self) -> None:
+        self._rebuild_pending = False
         showing = self._showing()
-        if showing == self._shown:
-            return
-        if not self._update_in_place(showing):
-            await self.recompose()
-            self._widgets = {key.action: key for key in self.query_children(FooterKey) if not key.has_class("-command-palette")}
+        await self.recompose()
+        self._widgets = {key.action: key for key in self.query_children(FooterKey) if not key.has_class("-command-palette")}
         self._shown = showing
 
     def _update_in_place(self, showing: ShownKeys) -> bool:
@@ -95,10 +99,11 @@ class StudyFooter(Footer):
         keys = {key.action: key for key in showing.keys}
         if not set(keys) <= set(self._widgets):
             return False  # a key never built
-        # The keys shown in the order asked (the focus changes it: the number box's undo comes
-        # first), the hidden ones after them.
+        # The keys shown in the order asked (on a choice card b chooses, and B Bury comes after
+        # undo), each hidden one kept in its place: a key moves only when the order changes.
         order = list(self._widgets)
-        wanted = [*keys, *(action for action in order if action not in keys)]
+        in_order = iter(keys)
+        wanted = [next(in_order) if action in keys else action for action in order]
         for index, action in enumerate(wanted):
             if order[index] != action:
                 self.move_child(self._widgets[action], before=self._widgets[order[index]])
