@@ -94,3 +94,14 @@ def test_an_empty_queue_says_what_comes_next(session):
     message = session.closing_message()
     assert message.title == "Nothing due right now. Well done."
     assert message.lines[0] == "This session: 8 answered · Again 0 · Hard 0 · Good 0 · Easy 8"
+
+
+def test_with_no_card_asked_bury_suspend_and_undo_say_so(tmp_path):
+    context = open_context(tmp_path)
+    review = ReviewSession(context, StudyClock(4, timezone.utc, FakeNow(START)), Scheduler(enable_fuzzing=False))
+    for change in (review.bury, review.suspend, review.undo):  # no deck chosen yet, nothing done
+        with pytest.raises(AnswerError):
+            change()
+    assert review.show_next() is None and review.stage is Stage.NO_CARD
+    assert review.closing_message().title == "Nothing due right now. Well done."
+    context.close()

@@ -20,6 +20,15 @@ def screen_text(app: App) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips())
 
 
+async def wait_for_text(pilot, text: str) -> str:
+    """The screen once it shows ``text``: a key's effect is drawn after the press returns."""
+    for _ in range(100):
+        if text in (shown := screen_text(pilot.app)):
+            return shown
+        await pilot.pause(0.05)
+    return screen_text(pilot.app)
+
+
 def logs(context) -> list[ReviewLog]:
     with context.store.session() as session:
         return session.exec(select(ReviewLog).order_by(ReviewLog.id)).all()
@@ -165,14 +174,15 @@ async def test_another_area_starts_a_quiz(context):
         assert "Quiz · Gamma · 0/3 answered" in text and "quiz 1/3" in text
         for _ in range(3):
             await pilot.press("space", "3")
-        text = screen_text(app)
+        text = await wait_for_text(pilot, "Quiz on Gamma done")
         assert "Quiz on Gamma done: 3/3 recalled · assessed strong" in text
         with context.store.session() as session:
             [assessment] = session.exec(select(Assessment)).all()
         assert (assessment.topic_id, assessment.level.value, assessment.assessor) == ("gamma", "strong", "quiz")
         assert {log.mode for log in logs(context)} == {"quiz"}
         await pilot.press("r")
-        assert "Review · due today" in screen_text(app) and "What is alpha?" in screen_text(app)
+        text = await wait_for_text(pilot, "What is alpha?")
+        assert "Review · due today" in text and "What is alpha?" in text
 
 
 async def test_standalone_quiz_and_layout_at_80x24(context):

@@ -279,3 +279,30 @@ def test_a_card_that_comes_due_while_the_queue_is_open_joins_it(tmp_path):
     now.value += timedelta(minutes=10)
     assert queue.next_card().card_key == first
     context.close()
+
+
+def test_todays_counts_through_the_open_queue_agree_with_a_fresh_read(tmp_path):
+    from dltui.srs.today import today_counts
+
+    context = make_context(tmp_path, new_cards_per_day=5, reviews_per_day=3)
+    now = FakeNow(datetime(2026, 1, 5, 12, tzinfo=timezone.utc))
+    queue = queue_at(context, now)
+
+    def agree() -> None:
+        assert queue.counts() == queue_at(context, now).counts()
+        assert today_counts(context, queue.clock, queue) == today_counts(context, queue.clock)
+
+    agree()
+    for rating in (Rating.Easy, Rating.Again, Rating.Good):  # a new card introduced, a step, ...
+        card = queue.next_card()
+        agree()
+        queue.answer(card.card_id, rating)
+        agree()
+    queue.bury(queue.next_card().card_id)
+    agree()
+    answer(context, "gamma/r1", Rating.Easy, now.value)  # answered elsewhere (a quiz, another dltui)
+    agree()
+    now.advance(days=1)  # a new study day: nothing done yet
+    agree()
+    assert today_counts(context, queue.clock, queue).done == 0
+    context.close()

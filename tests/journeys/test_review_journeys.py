@@ -246,6 +246,47 @@ async def test_review_keys_and_stats_fit_at_80x24(learner):
         assert pane.showing_stats is False and NUMERIC in text
 
 
+def footer_as_textual_shows_it(app) -> bool:
+    """Every key Textual's Footer would show, in its order, on the footer line."""
+    from journeys.test_chat_journeys import footer_entries
+
+    line = screen_text(app).splitlines()[-1]
+    entries = footer_entries(app)
+    if not all(entry in line for entry in entries):
+        return False
+    places = [line.index(entry) for entry in entries]
+    return places == sorted(places)
+
+
+async def test_the_footer_keys_follow_the_review_in_place(learner):
+    from textual.widgets._footer import FooterKey
+
+    app = DltuiApp(learner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_review(pilot)
+        await pilot.press("space", "3")  # one answer: undo is offered, the number box has the focus
+        await wait_for_text(pilot, NUMERIC)
+        assert await wait_until(pilot, lambda: "^z Undo" in screen_text(app).splitlines()[-1])
+        in_the_box = screen_text(app).splitlines()[-1]
+        await pilot.press("escape")  # out of the box: u undoes again, the key is wider, more keys work
+        assert await wait_until(pilot, lambda: "u/^z Undo" in screen_text(app).splitlines()[-1])
+        out_of_the_box, keys = screen_text(app).splitlines()[-1], list(app.query(FooterKey))
+        for key in ("b Bury", "s Suspend", "v Stats", "/ Find", "? Keys"):
+            assert key in out_of_the_box, out_of_the_box
+        await pilot.press("space", "3")  # the next card is a number card too: back in its box
+        assert await wait_until(pilot, lambda: screen_text(app).splitlines()[-1] == in_the_box)
+        assert footer_as_textual_shows_it(app), in_the_box
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: screen_text(app).splitlines()[-1] == out_of_the_box)
+        assert footer_as_textual_shows_it(app), out_of_the_box
+        await pilot.press("space", "3")  # a choice card: b chooses, B buries, after undo
+        assert await wait_until(pilot, lambda: "u/^z Undo  B Bury" in screen_text(app).splitlines()[-1])
+        assert footer_as_textual_shows_it(app), screen_text(app).splitlines()[-1]
+        await pilot.press("space")
+        assert await wait_until(pilot, lambda: screen_text(app).splitlines()[-1] == out_of_the_box)
+        assert list(app.query(FooterKey)) == keys, "the footer's keys were built again, not updated"
+
+
 async def test_footer_offers_only_ctrl_z_for_undo_while_typing_a_number(learner):
     app = DltuiApp(learner)
     async with app.run_test(size=(80, 24)) as pilot:

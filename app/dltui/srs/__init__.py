@@ -13,7 +13,8 @@ from dltui.srs.cards import CardError, add_card
 from dltui.srs.days import StudyClock
 from dltui.srs.deck import QueuedCard
 from dltui.srs.mastery import Mastery, MasteryState, topic_mastery
-from dltui.srs.queue import HeldBack, ReviewQueue
+from dltui.srs.prerequisites import HeldBack
+from dltui.srs.queue import ReviewQueue
 from dltui.srs.quiz import Quiz, QuizError
 from dltui.srs.stats import ReviewStats, review_stats
 from dltui.srs.sync import sync_cards

@@ -34,7 +34,8 @@ class ChangeWatch:
         self._connection = sqlite3.connect(path, check_same_thread=False)
 
     def version(self) -> int:
-        return self._connection.execute("PRAGMA data_version").fetchone()[0]
+        (version,) = self._connection.execute("PRAGMA data_version").fetchone()
+        return int(version)
 
     def close(self) -> None:
         self._connection.close()
@@ -82,9 +83,9 @@ class DueCards:
             self.new_done += 1
 
 
-def still_due(row: CardState | None, states: tuple[int, ...], until: datetime, now: datetime) -> bool:
+def still_due(row: CardState, states: tuple[int, ...], until: datetime, now: datetime) -> bool:
     """What the queue's SQL asks of a due card, asked of one row just read."""
-    if row is None or row.retired or row.suspended or row.state not in states or row.due is None:
+    if row.retired or row.suspended or row.state not in states or row.due is None:
         return False
     if row.buried_until is not None and as_utc(row.buried_until) > now:
         return False

@@ -6,37 +6,33 @@ when nothing else is left, learning cards due within the next 20 minutes (as Ank
 ahead"). A card is due when fsrs's due time has passed. Per study day at most
 ``reviews_per_day`` review-state cards and ``new_cards_per_day`` new cards are answered in
 review mode (quizzes are extra). New cards of a topic whose prerequisites are still weak are
-held back, with the reason.
+held back, with the reason (prerequisites.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
 from fsrs import Rating, Scheduler, State
-from sqlalchemy import Integer, func, literal_column, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Integer, func, literal_column, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from dltui.srs.answers import Answer
 from dltui.srs.days import StudyClock, as_utc
 from dltui.srs.deck import QueuedCard, StudyDeck, queued_card
 from dltui.srs.due_cards import REBUILD_AFTER, ChangeWatch, DueCards, still_due
-from dltui.srs.mastery import Mastery, topic_mastery
+from dltui.srs.prerequisites import HeldBack, held_back, in_order, prerequisite_order
 from dltui.srs.scheduler import NEW
-from dltui.store.models import AssessmentLevel, CardState, ReviewLog
+from dltui.store.models import CardState, ReviewLog
+
+if TYPE_CHECKING:
+    from dltui.context import StudyContext
 
 LEARN_AHEAD = timedelta(minutes=20)
-WEAK_RECALL = 0.70  # a prerequisite recalled less often than this holds its dependents back
 _CANDIDATES = 20  # rows fetched per query; more than enough to skip a few unreadable ones
-
-
-@dataclass(frozen=True)
-class HeldBack:
-    topic_id: str
-    title: str
-    new_cards: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -52,12 +48,20 @@ class QueueCounts:
         return self.learning + self.reviews + self.new
 
 
-def _active(query):
+class _Filterable(Protocol):
+    def where(self, *whereclause: ColumnElement[bool] | bool) -> Self: ...
+
+
+# Any select on CardState, kept the kind it is (rows or scalars) by the filters below.
+_Query = TypeVar("_Query", bound=_Filterable)
+
+
+def _active(query: _Query) -> _Query:
     """Cards not retired and not suspended (burying is checked separately: it depends on now)."""
     return query.where(CardState.retired == False, CardState.suspended == False)  # noqa: E712
 
 
-def _active_by_review_order(query):
+def _active_by_review_order(query: _Query) -> _Query:
     """``_active`` written `= 0`, as the partial index ix_cardstate_review_order says it: SQLite
     uses a partial index only when the query's terms match its WHERE, and `= false` does not.
     For the due list's two reads (100k cards: building it 400 -> 60 ms)."""
@@ -70,12 +74,15 @@ class ReviewQueue(StudyDeck):
 
     mode = "review"
 
-    def __init__(self, context, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
+    def __init__(self, context: StudyContext, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
         super().__init__(context, clock, scheduler)
-        self._topic_order = _prerequisite_order(context.curriculum)
+        self._topic_order = prerequisite_order(context.curriculum)
         self._watch: ChangeWatch | None = None  # opened at the first look at the due cards
         self._due: DueCards | None = None
         self._shown_states: dict[int, int] = {}  # state of each card shown, for today's counts
+        # Worked out once while the due list stays fresh, each with the moment it was worked out for.
+        self._waiting: tuple[tuple[int, datetime], dict[str, int]] | None = None
+        self._held: tuple[tuple[object, ...], list[HeldBack]] | None = None
 
     # -- what comes next ---------------------------------------------------------------------
 
@@ -99,11 +106,10 @@ class ReviewQueue(StudyDeck):
         if due.new_done < settings.new_cards_per_day:
             # Short transactions one after another: the store's sessions take the write lock, so
             # they must never nest (mastery opens its own).
+            waiting = self._waiting_now(now)
+            held = {h.topic_id for h in self._held_back_now(waiting, now)}
             with self.context.store.read() as session:
-                waiting = self._topics_with_new_cards(session, now)
-            held = {h.topic_id for h in self._held_back(waiting, now)}
-            with self.context.store.read() as session:
-                rows = self._new_cards(session, now, [t for t in self._ordered(waiting) if t not in held])
+                rows = self._new_cards(session, now, [t for t in in_order(waiting, self._topic_order) if t not in held])
             if (card := self._first_showable(rows, now)) is not None:
                 return card
         return self._first_still_due(due, due.learning_due(now + LEARN_AHEAD), learning, now + LEARN_AHEAD, now)
@@ -113,51 +119,68 @@ class ReviewQueue(StudyDeck):
         settings = self.context.settings
         learning_states = [int(State.Learning), int(State.Relearning)]
         with self.context.store.read() as session:
-            reviews_done, new_done = self._done_today(session, now)
+            reviews_done, new_done = self._done_today_now(session, now)
             learning = session.exec(
-                _active(select(func.count(CardState.id))).where(
-                    CardState.state.in_(learning_states), CardState.due <= now, _unburied(now)
+                _active(select(func.count(col(CardState.id)))).where(
+                    col(CardState.state).in_(learning_states), col(CardState.due) <= now, _unburied(now)
                 )
             ).one()
             reviews = session.exec(
-                _active(select(func.count(CardState.id))).where(
-                    CardState.state == int(State.Review), CardState.due <= now, _unburied(now)
+                _active(select(func.count(col(CardState.id)))).where(
+                    CardState.state == int(State.Review), col(CardState.due) <= now, _unburied(now)
                 )
             ).one()
-            waiting = self._topics_with_new_cards(session, now)
-        new_left = max(0, settings.new_cards_per_day - new_done)
-        held = {h.topic_id for h in self._held_back(waiting, now)} if new_left else set()
         return QueueCounts(
             learning=learning,
             reviews=min(reviews, max(0, settings.reviews_per_day - reviews_done)),
-            new=min(sum(n for t, n in waiting.items() if t not in held), new_left),
+            new=self._new_allowed(new_done, now),
             reviews_done=reviews_done,
             new_done=new_done,
         )
+
+    def reviews_done_and_new(self) -> tuple[int, int]:
+        """``counts()``'s reviews_done and new alone: what today's numbers take from the queue."""
+        now = self.clock.now()
+        with self.context.store.read() as session:
+            reviews_done, new_done = self._done_today_now(session, now)
+        return reviews_done, self._new_allowed(new_done, now)
+
+    def _new_allowed(self, new_done: int, now: datetime) -> int:
+        """New cards today's limit still allows whose topics are not held back."""
+        new_left = max(0, self.context.settings.new_cards_per_day - new_done)
+        if not new_left:
+            return 0
+        waiting = self._waiting_now(now)
+        held = {h.topic_id for h in self._held_back_now(waiting, now)}
+        return min(sum(n for t, n in waiting.items() if t not in held), new_left)
 
     def held_back(self) -> list[HeldBack]:
         """Topics with new cards waiting on weak prerequisites, each with the reason."""
         now = self.clock.now()
         with self.context.store.read() as session:
             waiting = self._topics_with_new_cards(session, now)
-        return self._held_back(waiting, now)
+        return held_back(self.context, waiting, now, self.scheduler, self._topic_order)
 
     def next_learning_due(self) -> datetime | None:
         """When the next learning step comes due (for "come back in 8 minutes")."""
         now = self.clock.now()
         with self.context.store.read() as session:
             return session.exec(
-                _active(select(func.min(CardState.due))).where(
-                    CardState.state.in_([int(State.Learning), int(State.Relearning)]), _unburied(now)
+                _active(select(func.min(col(CardState.due)))).where(
+                    col(CardState.state).in_([int(State.Learning), int(State.Relearning)]), _unburied(now)
                 )
             ).one()
 
     # -- today's due cards, kept in memory (due_cards.py) -----------------------------------
 
-    def _due_cards(self, now: datetime) -> DueCards:
+    def _data_version(self) -> int:
+        """SQLite's data_version on a connection of the queue's own, opened at the first look."""
         if self._watch is None:
             self._watch = ChangeWatch(self.context.store.path)
-        version = self._watch.version()
+        return self._watch.version()
+
+    def _due_cards(self, now: datetime) -> DueCards:
+        version = self._data_version()
         day_start = self.clock.day(now).start
         if self._due is None or not self._due.fresh(now, day_start, version):
             with self.context.store.read() as session:
@@ -166,35 +189,49 @@ class ReviewQueue(StudyDeck):
                 # an ORDER BY due would walk the whole due index instead of the covering one.
                 learning = session.exec(
                     _active_by_review_order(select(CardState.due, CardState.id)).where(
-                        CardState.state.in_([int(State.Learning), int(State.Relearning)]),
-                        CardState.due <= now + LEARN_AHEAD + REBUILD_AFTER,
+                        col(CardState.state).in_([int(State.Learning), int(State.Relearning)]),
+                        col(CardState.due) <= now + LEARN_AHEAD + REBUILD_AFTER,
                         _unburied(now),
                     )
                 ).all()
                 reviews = session.exec(self._reviews_due(now)).all()
-            self._due = DueCards(
-                now, day_start, version, sorted((as_utc(d), i) for d, i in learning), list(reviews), reviews_done, new_done
-            )
+            # A row read back always has its id, and these their due time (the query asks for it):
+            # the model says Optional for rows not yet written.
+            learning_due = sorted((as_utc(due), card_id) for due, card_id in learning if due is not None and card_id is not None)
+            review_ids = [card_id for card_id in reviews if card_id is not None]
+            self._due = DueCards(now, day_start, version, learning_due, review_ids, reviews_done, new_done)
         return self._due
 
-    def _first_still_due(self, due: DueCards, card_ids: list[int], states, until: datetime, now: datetime):
+    def _first_still_due(
+        self, due: DueCards, card_ids: list[int], states: tuple[int, ...], until: datetime, now: datetime
+    ) -> QueuedCard | None:
         """The first of ``card_ids`` whose row is still due (a row changed elsewhere is skipped and
         the list rebuilt at the next look)."""
         for start in range(0, len(card_ids), _CANDIDATES):
             chunk = card_ids[start:start + _CANDIDATES]
             with self.context.store.read() as session:
-                rows = {row.id: row for row in session.exec(select(CardState).where(CardState.id.in_(chunk))).all()}
+                rows = {row.id: row for row in session.exec(select(CardState).where(col(CardState.id).in_(chunk))).all()}
             for card_id in chunk:
                 row = rows.get(card_id)
-                if not still_due(row, states, until, now):
+                if row is None or not still_due(row, states, until, now):
                     due.stale = True
                     continue
                 if (card := queued_card(self.context, row, self.scheduler, now)) is not None:
                     return card
         return None
 
-    def answer(self, card_id: int, rating: Rating | int, **kwargs) -> Answer:
-        answer = super().answer(card_id, rating, **kwargs)
+    def answer(
+        self,
+        card_id: int,
+        rating: Rating | int,
+        *,
+        duration_ms: int | None = None,
+        answer_given: str | None = None,
+        auto_graded: bool | None = None,
+    ) -> Answer:
+        answer = super().answer(
+            card_id, rating, duration_ms=duration_ms, answer_given=answer_given, auto_graded=auto_graded
+        )
         state_before = self._shown_states.pop(card_id, None)
         if self._due is not None:
             if state_before is None:  # not a card this queue showed: its place is unknown
@@ -204,7 +241,7 @@ class ReviewQueue(StudyDeck):
                 # more; a card placed wrongly here fails still_due() when its turn comes.
                 on_step = answer.interval < timedelta(days=1) and not answer.became_leech
                 self._due.answered(card_id, state_before, answer.due if on_step else None, self.mode == "review")
-                self._due.version = self._watch.version()  # our own commit is followed already
+                self._due.version = self._data_version()  # our own commit is followed already
         return answer
 
     def bury(self, card_id: int) -> datetime | None:
@@ -234,7 +271,43 @@ class ReviewQueue(StudyDeck):
     def _forget(self, card_id: int) -> None:
         if self._due is not None:
             self._due.forget(card_id)
-            self._due.version = self._watch.version()
+            self._due.version = self._data_version()
+
+    # -- what the screen asks twice for one card (the next card, then today's counts) ----------
+
+    def _fresh_due(self, now: datetime) -> DueCards | None:
+        """The due list if it is already built and nothing has changed since (never builds it)."""
+        due = self._due
+        if due is None or not due.fresh(now, self.clock.day(now).start, self._data_version()):
+            return None
+        return due
+
+    def _done_today_now(self, session: Session, now: datetime) -> tuple[int, int]:
+        """``_done_today``, from the due list when it is fresh: it follows every answer given here."""
+        if (due := self._fresh_due(now)) is not None:
+            return due.reviews_done, due.new_done
+        return self._done_today(session, now)
+
+    def _waiting_now(self, now: datetime) -> dict[str, int]:
+        """``_topics_with_new_cards``, read once while the due list stays fresh."""
+        due = self._fresh_due(now)
+        if due is not None and self._waiting is not None and self._waiting[0] == (due.version, due.built_at):
+            return self._waiting[1]
+        with self.context.store.read() as session:
+            waiting = self._topics_with_new_cards(session, now)
+        if due is not None:
+            self._waiting = ((due.version, due.built_at), waiting)
+        return waiting
+
+    def _held_back_now(self, waiting: dict[str, int], now: datetime) -> list[HeldBack]:
+        """``held_back``, worked out once while the due list stays fresh: any commit (an answer,
+        here or elsewhere) or a minute passing makes it stale, and the topics are worked out again."""
+        if (due := self._fresh_due(now)) is None:
+            return held_back(self.context, waiting, now, self.scheduler, self._topic_order)
+        key = (due.version, due.built_at, tuple(sorted(waiting.items())))
+        if self._held is None or self._held[0] != key:
+            self._held = (key, held_back(self.context, waiting, now, self.scheduler, self._topic_order))
+        return self._held[1]
 
     # -- the queries -------------------------------------------------------------------------
 
@@ -243,23 +316,23 @@ class ReviewQueue(StudyDeck):
         day = self.clock.day(now)
         state_before = func.json_extract(ReviewLog.state_before, "$.state")
         rows = session.exec(
-            select(state_before, func.count(ReviewLog.id))
+            select(state_before, func.count(col(ReviewLog.id)))
             .where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end, ReviewLog.mode == "review")
             .group_by(state_before)
         ).all()
         by_state = {state: count for state, count in rows}
         return by_state.get(int(State.Review), 0), by_state.get(NEW, 0)
 
-    def _reviews_due(self, now: datetime):
+    def _reviews_due(self, now: datetime) -> SelectOfScalar[int | None]:
         """The ids of the due review cards, lowest retrievability first."""
         # fsrs's retrievability falls as whole days elapsed / stability rises, so ordering by
         # that ratio in SQL is ordering by lowest retrievability without loading every due card.
         now_julian = now.timestamp() / 86400.0 + 2440587.5
         elapsed_days = func.cast(now_julian - func.julianday(CardState.last_review), Integer)
         return (
-            _active_by_review_order(select(CardState.id))
-            .where(CardState.state == int(State.Review), CardState.due <= now, _unburied(now))
-            .order_by((elapsed_days * 1.0 / CardState.stability).desc(), CardState.due, CardState.id)
+            _active_by_review_order(select(col(CardState.id)))
+            .where(CardState.state == int(State.Review), col(CardState.due) <= now, _unburied(now))
+            .order_by((elapsed_days * 1.0 / col(CardState.stability)).desc(), col(CardState.due), col(CardState.id))
         )
 
     def _new_cards(self, session: Session, now: datetime, topic_ids: list[str]) -> list[CardState]:
@@ -276,42 +349,15 @@ class ReviewQueue(StudyDeck):
 
     def _topics_with_new_cards(self, session: Session, now: datetime) -> dict[str, int]:
         rows = session.exec(
-            _active(select(CardState.topic_id, func.count(CardState.id)))
+            _active(select(CardState.topic_id, func.count(col(CardState.id))))
             .where(CardState.state == NEW, _never_scheduled(), _unburied(now))
             .group_by(CardState.topic_id)
         ).all()
         return {topic_id: count for topic_id, count in rows}
 
-    def _held_back(self, waiting: dict[str, int], now: datetime) -> list[HeldBack]:
-        topics = self.context.curriculum.topics
-        prerequisites = {p for t in waiting if t in topics for p in topics[t].prerequisites if p in topics}
-        # A prerequisite with cards still to introduce is weak for that reason alone; only the
-        # others need their mastery worked out (which reads every card of the topic).
-        introduced = prerequisites - set(waiting)
-        mastery = topic_mastery(self.context, now=now, topics=introduced, scheduler=self.scheduler) if introduced else {}
-        held = []
-        for topic_id in self._ordered(waiting):
-            if topic_id not in topics:
-                continue
-            reasons = []
-            for prerequisite in topics[topic_id].prerequisites:
-                title = topics[prerequisite].title if prerequisite in topics else prerequisite
-                if prerequisite in waiting:
-                    count = waiting[prerequisite]
-                    reasons.append(f"{title} first ({count} card{'s' if count != 1 else ''} not introduced)")
-                elif prerequisite in mastery:
-                    reasons.extend(weakness_reasons(title, mastery[prerequisite]))
-            if reasons:
-                held.append(HeldBack(topic_id, topics[topic_id].title, waiting[topic_id], "needs " + "; ".join(reasons)))
-        return held
-
     # -- ordering and presentation -----------------------------------------------------------
 
-    def _ordered(self, topic_ids) -> list[str]:
-        rank = self._topic_order
-        return sorted(topic_ids, key=lambda t: (rank.get(t, len(rank)), t))
-
-    def _card_position(self, row: CardState) -> tuple:
+    def _card_position(self, row: CardState) -> tuple[bool, int, int | None]:
         topic = self.context.curriculum.topics.get(row.topic_id)
         positions = {card.id: index for index, card in enumerate(topic.cards)} if topic else {}
         return (row.origin != "curriculum", positions.get(row.card_key, len(positions)), row.id)
@@ -323,46 +369,13 @@ class ReviewQueue(StudyDeck):
         return None
 
 
-def _never_scheduled():
+def _never_scheduled() -> ColumnElement[bool]:
     # Always true of a new card; stated so that SQLite finds new cards through the due index
     # instead of scanning the whole table (20x faster with 100,000 cards).
-    return CardState.due == None  # noqa: E711
+    return col(CardState.due) == None  # noqa: E711
 
 
-def _unburied(now: datetime):
-    return or_(CardState.buried_until == None, CardState.buried_until <= now)  # noqa: E711
+def _unburied(now: datetime) -> ColumnElement[bool]:
+    return or_(col(CardState.buried_until) == None, col(CardState.buried_until) <= now)  # noqa: E711
 
-
-def weakness_reasons(title: str, mastery: Mastery) -> list[str]:
-    """Why a prerequisite is too weak to build on (empty when it is in place)."""
-    reasons = []
-    if mastery.cards_new:  # buried for today, so not counted as waiting
-        reasons.append(f"{title} first ({mastery.cards_new} card{'s' if mastery.cards_new != 1 else ''} not introduced)")
-    if mastery.recall is not None and mastery.recall < WEAK_RECALL:
-        reasons.append(f"{title} recalled better (recall {mastery.recall:.0%})")
-    if mastery.assessment is AssessmentLevel.NEEDS_WORK:
-        reasons.append(f"{title} reworked (the last assessment said needs work)")
-    return reasons
-
-
-def _prerequisite_order(curriculum) -> dict[str, int]:
-    """Rank topics so every prerequisite comes before its dependents (ties: curriculum order)."""
-    topics = curriculum.topics
-    position = {topic_id: index for index, topic_id in enumerate(topics)}
-    rank: dict[str, int] = {}
-    visiting: set[str] = set()
-
-    def visit(topic_id: str) -> None:
-        if topic_id in rank or topic_id in visiting:
-            return  # a cycle is reported by `dltui curriculum check`; here it is just broken
-        visiting.add(topic_id)
-        for prerequisite in sorted(topics[topic_id].prerequisites, key=lambda p: position.get(p, 0)):
-            if prerequisite in topics:
-                visit(prerequisite)
-        visiting.discard(topic_id)
-        rank[topic_id] = len(rank)
-
-    for topic_id in topics:
-        visit(topic_id)
-    return rank
 

@@ -3,7 +3,7 @@
 **Ready** (the rule behind both "Waiting on" in Topics and "its prerequisites are learned" here):
 a topic is ready when each prerequisite is learned, i.e. it is started, all its cards are
 introduced, its recall is at least 70% and its last assessment is not "needs work"
-(`srs.queue.weakness_reasons`, the review queue's test), *and* that prerequisite is ready itself. So a topic never reads as ready
+(`srs.prerequisites.weakness_reasons`, the review queue's test), *and* that prerequisite is ready itself. So a topic never reads as ready
 while a topic it builds on is still waiting.
 
 Score of a ready topic that is not mastered yet:
@@ -29,7 +29,7 @@ from sqlmodel import col, select
 
 from dltui.curriculum import Curriculum, Topic
 from dltui.srs.mastery import Mastery, MasteryState, topic_mastery
-from dltui.srs.queue import weakness_reasons
+from dltui.srs.prerequisites import weakness_reasons
 from dltui.store.models import Assessment, CardState, Conversation, GapSeverity, KnowledgeGap, ReviewLog
 
 if TYPE_CHECKING:

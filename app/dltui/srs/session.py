@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from fsrs import Rating, Scheduler
 
@@ -41,10 +41,27 @@ class UndoKind(Enum):
 
 
 @dataclass(frozen=True)
-class UndoStep:
-    kind: UndoKind
+class UndoAnswer:
+    kind: ClassVar[UndoKind] = UndoKind.ANSWER
     card_id: int
-    value: int | datetime | bool | None  # the log id, or the card's value before the bury / suspend
+    log_id: int  # the answer's log, taken back exactly
+
+
+@dataclass(frozen=True)
+class UndoBury:
+    kind: ClassVar[UndoKind] = UndoKind.BURY
+    card_id: int
+    buried_until: datetime | None  # the card's value before the bury
+
+
+@dataclass(frozen=True)
+class UndoSuspend:
+    kind: ClassVar[UndoKind] = UndoKind.SUSPEND
+    card_id: int
+    suspended: bool  # the card's value before the suspend
+
+
+UndoStep = UndoAnswer | UndoBury | UndoSuspend
 
 
 @dataclass(frozen=True)
@@ -109,23 +126,31 @@ class ReviewSession:
 
     def show_next(self, card: QueuedCard | None = None) -> QueuedCard | None:
         """Ask ``card`` (after an undo) or the deck's next card; None when there is none."""
-        self.card = card or (self.deck.next_card() if self.deck else None)
+        deck = self.deck
+        self.card = None if deck is None else card or deck.next_card()  # no deck chosen yet: nothing to ask
         self.response, self.correct, self.proposed = None, None, None
-        if self.card is None:
+        if deck is None or self.card is None:
             self.stage, self.intervals = Stage.NO_CARD, {}
         else:
             self.stage = Stage.QUESTION
-            self.intervals = self.deck.preview(self.card.card_id)
+            self.intervals = deck.preview(self.card.card_id)
             self._shown_at = time.monotonic()
         return self.card
 
+    def _asked(self) -> tuple[StudyDeck, QueuedCard]:
+        """The deck and the card on screen (AnswerError when no card is asked)."""
+        if self.deck is None or self.card is None:
+            raise AnswerError("No card is being asked.")
+        return self.deck, self.card
+
     def reveal(self, response: str | None = None) -> bool:
         """Show the answer (grading ``response`` on a choice or number card); False if none is asked."""
-        if self.stage is not Stage.QUESTION:
+        card = self.card
+        if self.stage is not Stage.QUESTION or card is None:
             return False
         self.stage, self.response = Stage.ANSWER, response
-        if self.card.content.kind is not CardKind.RECALL:
-            self.correct = self.card.content.grade(response or "") if response else False
+        if card.content.kind is not CardKind.RECALL:
+            self.correct = card.content.grade(response or "") if response else False
         self.proposed = propose_rating(self.correct)
         return True
 
@@ -133,39 +158,43 @@ class ReviewSession:
         """Record the rating of the revealed card and ask the next (AnswerError, DatabaseWriteError)."""
         if self.stage is not Stage.ANSWER:
             raise AnswerError("Show the answer before rating the card.")
-        answer = self.deck.answer(
-            self.card.card_id, rating, duration_ms=int((time.monotonic() - self._shown_at) * 1000),
+        deck, card = self._asked()
+        answer = deck.answer(
+            card.card_id, rating, duration_ms=int((time.monotonic() - self._shown_at) * 1000),
             answer_given=self.response, auto_graded=self.correct is not None,
         )
-        self.history.append(UndoStep(UndoKind.ANSWER, answer.card_id, answer.log_id))
+        self.history.append(UndoAnswer(answer.card_id, answer.log_id))
         self.answered.append(answer.log_id)
         self.show_next()
         return answer
 
     def bury(self) -> None:
-        """Out of today's reviews (and this quiz) until the next study day."""
-        previous = self.deck.bury(self.card.card_id)
-        self.history.append(UndoStep(UndoKind.BURY, self.card.card_id, previous))
+        """Out of today's reviews (and this quiz) until the next study day (AnswerError with no card)."""
+        deck, card = self._asked()
+        self.history.append(UndoBury(card.card_id, deck.bury(card.card_id)))
         self.show_next()
 
     def suspend(self) -> None:
-        """Out of reviews until unsuspended."""
-        previous = self.deck.suspend(self.card.card_id)
-        self.history.append(UndoStep(UndoKind.SUSPEND, self.card.card_id, previous))
+        """Out of reviews until unsuspended (AnswerError with no card)."""
+        deck, card = self._asked()
+        self.history.append(UndoSuspend(card.card_id, deck.suspend(card.card_id)))
         self.show_next()
 
     def undo(self) -> UndoStep:
         """Take the newest change back and ask its card again (AnswerError when it cannot)."""
+        deck = self.deck
+        if deck is None or not self.history:
+            raise AnswerError("Nothing to undo.")
         step = self.history.pop()
-        if step.kind is UndoKind.ANSWER:
-            self.deck.undo(step.value)
-            if step.value in self.answered:
-                self.answered.remove(step.value)
-        elif step.kind is UndoKind.BURY:
-            self.deck.unbury(step.card_id, step.value)
+        if isinstance(step, UndoAnswer):
+            deck.undo(step.log_id)
+            if step.log_id in self.answered:
+                self.answered.remove(step.log_id)
+        elif isinstance(step, UndoBury):
+            deck.unbury(step.card_id, step.buried_until)
         else:
-            self.deck.suspend(step.card_id, step.value)
-        self.show_next(self.deck.card(step.card_id))
+            deck.suspend(step.card_id, step.suspended)
+        self.show_next(deck.card(step.card_id))
         return step
 
     # -- no card -----------------------------------------------------------------------------
@@ -182,7 +211,8 @@ class ReviewSession:
                 f"Quiz on {quiz.topic.title} done: {result.summary}{level}.",
                 [*summary.lines("This quiz"), "r: back to today's reviews"],
             )
-        queue: ReviewQueue = self.deck
+        # Not in a quiz: today's queue says what comes next (a fresh one if none is open yet).
+        queue = self.deck if isinstance(self.deck, ReviewQueue) else ReviewQueue(self.context, self.clock, self.scheduler)
         lines = []
         if self.answered:
             lines += session_summary(self.context, self.answered, self.clock).lines("This session")

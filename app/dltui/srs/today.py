@@ -33,6 +33,7 @@ from dltui.store.models import CardState, ReviewLog
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
+    from dltui.srs.queue import ReviewQueue
 
 RETENTION_DAYS = 30
 
@@ -53,14 +54,15 @@ class Today:
         return self.learning + self.reviews + self.new
 
 
-def today_counts(context: StudyContext, clock: StudyClock | None = None) -> Today:
-    """Today's numbers for this database, as of the clock's now."""
+def today_counts(context: StudyContext, clock: StudyClock | None = None, queue: ReviewQueue | None = None) -> Today:
+    """Today's numbers for this database, as of the clock's now. ``queue``: the review screen's own
+    (same clock), which already knows today's answers and the held-back topics for this moment."""
     from dltui.srs.queue import ReviewQueue  # the queue decides which new cards are allowed today
 
     clock = clock or StudyClock.for_settings(context.settings)
     now = clock.now()
     day = clock.day(now)
-    queue = ReviewQueue(context, clock).counts()
+    reviews_done, new = (queue or ReviewQueue(context, clock)).reviews_done_and_new()
     since = clock.start_of(day.date - timedelta(days=RETENTION_DAYS - 1))
     state_before = func.json_extract(ReviewLog.state_before, "$.state")
     with context.store.read() as session:
@@ -86,14 +88,14 @@ def today_counts(context: StudyContext, clock: StudyClock | None = None) -> Toda
         ).all()
         answers_30d = session.exec(select(func.count(col(ReviewLog.id))).where(ReviewLog.reviewed_at >= since)).one()
     learning = due_by_state.get(int(State.Learning), 0) + due_by_state.get(int(State.Relearning), 0)
-    allowance = max(0, context.settings.reviews_per_day - queue.reviews_done)
+    allowance = max(0, context.settings.reviews_per_day - reviews_done)
     recalled = sum(1 for rating in ratings if rating != int(Rating.Again))
     return Today(
         date=day.date,
         done=done,
         learning=learning,
         reviews=min(due_by_state.get(int(State.Review), 0), allowance),
-        new=queue.new,
+        new=new,
         retention=recalled / len(ratings) if ratings else None,
         retention_answers=len(ratings),
         answers_30d=answers_30d,

@@ -25,6 +25,7 @@ from textual.widgets import ContentSwitcher, Static
 from dltui.context import StudyContext
 from dltui.curriculum import CardKind
 from dltui.srs import AnswerError, QuizError, StudyClock, review_stats
+from dltui.srs.queue import ReviewQueue
 from dltui.srs.scheduler import interval_label
 from dltui.srs.session import ReviewSession, Stage
 from dltui.store.database import DatabaseWriteError
@@ -158,10 +159,10 @@ class ReviewPane(Vertical, can_focus=True):
             title = title if len(title) <= 36 else title[:35] + "…"  # the line fits 80 columns whole
             status.update(f"Quiz · {title} · {quiz.position}/{quiz.size} answered · r: back to reviews", layout=False)
             return
-        if self.session.deck is not None:
+        if (queue := self.session.deck) is not None:
             from dltui.srs.today import today_counts  # the one definition every screen shows
 
-            today = today_counts(self.context, self.session.clock)
+            today = today_counts(self.context, self.session.clock, queue if isinstance(queue, ReviewQueue) else None)
             status.update(
                 f"Review · due today {today.due} (learning {today.learning} · reviews {today.reviews} · "
                 f"new {today.new}) · done today {today.done}",
@@ -214,7 +215,7 @@ class ReviewPane(Vertical, can_focus=True):
         if action == "choose":
             letter = str(parameters[0]) if parameters else ""
             return (
-                stage is Stage.QUESTION and card.content.kind is CardKind.MULTIPLE_CHOICE
+                stage is Stage.QUESTION and card is not None and card.content.kind is CardKind.MULTIPLE_CHOICE
                 and CHOICE_KEYS.index(letter) < len(card.content.choices)
             )
         if action in ("bury", "suspend"):
@@ -226,10 +227,10 @@ class ReviewPane(Vertical, can_focus=True):
         return True
 
     def action_reveal(self, response: str | None = None) -> None:
-        session = self.session
-        if not session.reveal(response):
+        session, card = self.session, self.session.card
+        if card is None or not session.reveal(response):
             return
-        self.query_one(CardView).show_answer(session.card, response, session.correct)
+        self.query_one(CardView).show_answer(card, response, session.correct)
         self._update_ratings()
         self._sync_reactives()
         self._leave_hidden_number_box()
@@ -248,7 +249,7 @@ class ReviewPane(Vertical, can_focus=True):
         except (AnswerError, DatabaseWriteError) as err:  # disk full: the card stays to be answered again
             self.notice(str(err))
             return
-        if rating == int(Rating.Again):  # so "why did I get that wrong?" in the chat has an answer
+        if rating == int(Rating.Again) and card is not None:  # so "why did I get that wrong?" in the chat has an answer
             self.context.activity = LearnerActivity.failed_card(card.card_key, card.topic_id, response)
         if answer.notice:
             self.app.notify(answer.notice, title="Leech", severity="warning", timeout=10)
@@ -320,7 +321,7 @@ class ReviewPane(Vertical, can_focus=True):
         if self._left_number_box:
             return  # the learner pressed Esc to use the other keys
         card = self.session.card
-        if self.stage is Stage.QUESTION and card.content.kind is CardKind.NUMERIC:
+        if self.stage is Stage.QUESTION and card is not None and card.content.kind is CardKind.NUMERIC:
             self.query_one(NumberBox).focus()
 
     def _leave_hidden_number_box(self) -> None:
