@@ -75,7 +75,8 @@ class DltuiApp(App):
 
     @property
     def loaded(self) -> bool:
-        """Whether the learner's records are open (from the start, or once the opener is done)."""
+        """Whether the learner's records are open and the areas showing them are on screen (from the
+        start, or once the opener is done and the areas are mounted): the study actions work."""
         return self._records is not None
 
     @property
@@ -123,7 +124,7 @@ class DltuiApp(App):
             self.open_error = message.error
             self.exit(return_code=2)
             return
-        context = self._records = message.context
+        context = message.context
         tabs = self.screen_stack[0].query_one("#areas", TabbedContent)
         shell_chat = tabs.query_one(EarlyChat)
         early = shell_chat.query_one(EarlyInput)
@@ -133,6 +134,7 @@ class DltuiApp(App):
             tab = tabs.get_pane(area)
             await tab.query(".loading").remove()
             await tab.mount(area_pane(area, context), before=0)
+        self._records = context
         self._records_ready()
         if was_typing or self.focused is None:
             self.action_show_area(tabs.active)
@@ -232,8 +234,8 @@ class DltuiApp(App):
 
     def lab_titles(self) -> dict[str, str]:
         """Lab id -> title; before the Labs list has loaded, the labs the topics name."""
-        labs = self._mounted_pane("labs")
-        if labs is not None and labs.ready:
+        labs = self._pane("labs")
+        if labs.ready:
             return {lab.id: lab.title for lab in labs.runner.registry.labs.values()}
         named = {lab_id: "" for topic in self.context.curriculum.topics.values() for lab_id in topic.labs}
         return dict(sorted(named.items()))
