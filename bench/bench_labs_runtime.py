@@ -130,7 +130,17 @@ async def flood_in_tui(folder: Path, labs: Path) -> dict:
         [run] = pane.runner.launch(pane.runner.registry.get("flood"))
         pane.show_runs([run.id])
         monitor = pane.runner.monitor(run, catch_up=False)
-        view = app.query_one(LossPlot).view
+        plot = app.query_one(LossPlot)
+        view = plot.view
+        drawn = plot.render
+        renders = 0
+
+        def counted_render():  # how often the plot is redrawn, counted here: the widget keeps no count
+            nonlocal renders
+            renders += 1
+            return drawn()
+
+        plot.render = counted_render
         while run.id in pane.runner.running:
             # a key as the terminal would deliver it; handled = the log-scale toggle took effect
             expected = not view.log_scale
@@ -145,7 +155,6 @@ async def flood_in_tui(folder: Path, labs: Path) -> dict:
         elapsed = time.perf_counter() - started
         done.set()
         await probing
-        renders = app.query_one(LossPlot).renders
         events = monitor.tail.events
     context.close()
     return {"events": events, "elapsed": elapsed, "lags": lags, "presses": presses, "renders": renders}

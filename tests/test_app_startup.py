@@ -104,7 +104,7 @@ async def test_keys_typed_before_the_records_are_loaded_are_kept_and_sent_in_ord
             await pilot.press("f3")  # the area keys work while loading
             assert app.query_one("#areas", TabbedContent).active == "review"
             await pilot.press("f1")
-            assert app.context is None, "the gate still holds the records back"
+            assert not app.loaded, "the gate still holds the records back"
             gate.event.set()
             screen = await wait_for_text(pilot, "Check 1 of", timeout=20)  # the reply to the second message
             assert screen.count("You  explain backpropagation") == 1 and screen.count("You  I don't know") == 1
@@ -117,7 +117,7 @@ async def test_keys_typed_before_the_records_are_loaded_are_kept_and_sent_in_ord
             assert app.focused is chat_input
     finally:
         gate.event.set()
-        if app.context is not None:
+        if app.loaded:
             app.context.close()
 
 
@@ -135,7 +135,7 @@ async def test_an_area_chosen_while_loading_gets_the_focus_once_ready(settings):
             assert app.focused is not None and app.query_one("ReviewPane") in app.focused.ancestors_with_self
     finally:
         gate.event.set()
-        if app.context is not None:
+        if app.loaded:
             app.context.close()
 
 

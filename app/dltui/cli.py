@@ -84,7 +84,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         app.run()
     finally:
-        if app.context is not None:
+        if app.loaded:
             app.context.close()
     if app.open_error is not None:
         raise app.open_error

@@ -18,7 +18,7 @@ from dltui.ui.commands import StudyCommands
 from dltui.ui.footer import StudyFooter
 from dltui.ui.lab_gpu import start_gpu_polling
 from dltui.ui.requests import LabRequested, QuizRequested, TalkAboutRun, TalkRequested
-from dltui.ui.shell import EarlyInput, StudyLoaded, area_panes, join_new_cards, load_study, placeholder
+from dltui.ui.shell import AREA_PANE, AREAS, EarlyChat, EarlyInput, StudyLoaded, area_pane, join_new_cards, load_study, placeholder
 
 # The areas import the database and the curriculum (~0.5 s): the app imports them once its first
 # frame is drawn (ui/shell.py), and names them here only for type checking.
@@ -26,14 +26,6 @@ if TYPE_CHECKING:
     from dltui.context import StudyContext
     from dltui.ui.chat import ChatPane
 
-# (tab id, title, key) — function keys work in every terminal and over SSH; alt+digit as a fallback.
-AREAS = [
-    ("chat", "Chat", "f1"),
-    ("topics", "Topics", "f2"),
-    ("review", "Review", "f3"),
-    ("labs", "Labs", "f4"),
-    ("progress", "Progress", "f5"),
-]
 LAB_FORM_WAIT_S = 0.1  # how often "run a lab" looks whether the Labs list has loaded
 
 
@@ -74,68 +66,82 @@ class DltuiApp(App):
         super().__init__()
         if (context is None) == (opener is None):
             raise ValueError("DltuiApp takes a context or an opener (one of the two)")
-        self.context = context
+        self._records = context
         self.start_area = start_area
         self.opener = opener
         self.open_error: Exception | None = None  # why the opener failed; `dltui` prints it after the app
         if context is not None:
             join_new_cards(context)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the learner's records are open and the areas showing them are on screen (from the
+        start, or once the opener is done and the areas are mounted): the study actions work."""
+        return self._records is not None
+
+    @property
+    def context(self) -> StudyContext:
+        """The learner's records: for what runs only once they are `loaded` (the areas, the palette's
+        study commands, the session); the shell before that never asks."""
+        if self._records is None:
+            raise RuntimeError("the learner's records are still loading")
+        return self._records
+
     def compose(self) -> ComposeResult:
-        panes = area_panes() if self.context is not None else {}
         yield Header()
         with TabbedContent(initial=self.start_area, id="areas"):
             for area, title, key in AREAS:
                 with TabPane(f"{key.upper()} {title}", id=area):
-                    yield panes[area](self.context) if panes else placeholder(area)
+                    yield area_pane(area, self._records) if self._records is not None else placeholder(area)
         yield StudyFooter()
 
     def on_mount(self) -> None:
-        if self.context is None:
-            self.call_after_refresh(self._load_study)  # after the first frame is on its way
-        else:
+        if self._records is not None:
             self._records_ready()
+        elif self.opener is not None:
+            self.call_after_refresh(self._load_study, self.opener)  # after the first frame is on its way
         self.action_show_area(self.start_area)  # focus into the first area, not the tab bar
 
     def on_unmount(self) -> None:
         # Notes and the tracker are written as the app closes; a crash is caught up at the next start.
-        if self.context is not None:
+        if self._records is not None:
             from dltui.notes.sessions import close_session
 
-            close_session(self.context)
+            close_session(self._records)
 
     # --- the records, opened behind the first frame ------------------------------------------
 
     @work(thread=True, exit_on_error=False)
-    def _load_study(self) -> None:
+    def _load_study(self, opener: Callable[[], StudyContext]) -> None:
         try:
-            self.post_message(StudyLoaded(load_study(self.opener)))
+            self.post_message(StudyLoaded(load_study(opener)))
         except Exception as err:  # shown by the command line once the screen is restored
             self.post_message(StudyLoaded(None, err))
 
     @on(StudyLoaded)
     async def _study_loaded(self, message: StudyLoaded) -> None:
-        if message.error is not None:
+        if message.context is None:
             self.open_error = message.error
             self.exit(return_code=2)
             return
-        self.context = message.context
-        panes = area_panes()
+        context = message.context
         tabs = self.screen_stack[0].query_one("#areas", TabbedContent)
-        early = tabs.query_one(EarlyInput)
+        shell_chat = tabs.query_one(EarlyChat)
+        early = shell_chat.query_one(EarlyInput)
         was_typing = self.focused is early
-        early.parent.display = False  # the chat takes its place below; it hands over in _hand_over
+        shell_chat.display = False  # the chat takes its place below; it hands over in _hand_over
         for area, _title, _key in AREAS:
             tab = tabs.get_pane(area)
             await tab.query(".loading").remove()
-            await tab.mount(panes[area](self.context), before=0)
+            await tab.mount(area_pane(area, context), before=0)
+        self._records = context
         self._records_ready()
         if was_typing or self.focused is None:
             self.action_show_area(tabs.active)
         # After the keys already on their way to the early box: it hands over what it holds.
-        early.call_later(self._hand_over, early)
+        early.call_later(self._hand_over, shell_chat, early)
 
-    def _hand_over(self, early: EarlyInput) -> None:
+    def _hand_over(self, shell_chat: EarlyChat, early: EarlyInput) -> None:
         """The early box's draft goes in front of whatever reached the chat's box since, and the
         messages sent early go out one after another, each after the reply before it."""
         chat = self._pane("chat")
@@ -143,7 +149,7 @@ class DltuiApp(App):
         box.value = early.value + box.value
         box.cursor_position = len(box.value)
         waiting = list(early.waiting)
-        early.parent.remove()  # not awaited: this runs in the early box's own queue
+        shell_chat.remove()  # not awaited: this runs in the early box's own queue
         self._send_in_turn(chat, waiting)
 
     @work(group="early-messages")
@@ -156,7 +162,11 @@ class DltuiApp(App):
 
     def _pane(self, area: str) -> Any:  # the area's own class (typed names would import them all)
         """The pane that fills an area (there once the records are loaded), a dialog open or not."""
-        return self.screen_stack[0].query_one(area_panes()[area])
+        return self.screen_stack[0].query_one(f"#{area} > .{AREA_PANE}")
+
+    def _mounted_pane(self, area: str) -> Any | None:
+        """The pane that fills an area, or None while the records load or it is being mounted."""
+        return next(iter(self.screen_stack[0].query(f"#{area} > .{AREA_PANE}")), None)
 
     def _records_ready(self) -> None:
         from dltui.notes.sessions import begin_session
@@ -192,8 +202,8 @@ class DltuiApp(App):
 
     async def action_quit(self) -> None:
         # Quits at once; lab runs keep going, and the note printed as the app closes says so.
-        labs = self.screen_stack[0].query("LabsPane")  # none while the records load
-        self.exit(message=labs.first().leaving_note() if labs else None)
+        labs = self._mounted_pane("labs")
+        self.exit(message=labs.leaving_note() if labs is not None else None)
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
@@ -201,10 +211,10 @@ class DltuiApp(App):
         else:
             self.action_show_help_panel()
 
-    # --- cross-area actions (from the topic map, the chat and the command palette) -----------
+    # --- cross-area actions (from the topic map, the chat, and by name from the command palette) ---
 
-    def start_quiz(self, topic_id: str) -> None:
-        """Open a quiz on one topic in the Review area (from the chat or the topic map)."""
+    def action_start_quiz(self, topic_id: str) -> None:
+        """Open a quiz on one topic in the Review area."""
         self.action_show_area("review")
         self._pane("review").start_quiz(topic_id)
 
@@ -213,12 +223,12 @@ class DltuiApp(App):
         self.action_show_area("labs")
         self._pane("labs").select_lab(lab_id)
 
-    def run_lab(self, lab_id: str) -> None:
-        """Open a lab's run form (from the palette), once the Labs list has loaded."""
+    def action_run_lab(self, lab_id: str) -> None:
+        """Open a lab's run form, once the Labs list has loaded."""
         self.open_lab(lab_id)
         labs = self._pane("labs")
         if not labs.ready:
-            self.set_timer(LAB_FORM_WAIT_S, lambda: self.run_lab(lab_id))
+            self.set_timer(LAB_FORM_WAIT_S, lambda: self.action_run_lab(lab_id))
             return
         labs.action_run_lab()
 
@@ -232,7 +242,7 @@ class DltuiApp(App):
 
     @on(QuizRequested)
     def _quiz_requested(self, message: QuizRequested) -> None:
-        self.start_quiz(message.topic_id)
+        self.action_start_quiz(message.topic_id)
 
     @on(TalkRequested)
     def _talk_requested(self, message: TalkRequested) -> None:
@@ -253,22 +263,22 @@ class DltuiApp(App):
         self.action_show_area("chat")
         self._pane("chat").start_topic(topic_id)
 
-    def open_topic(self, topic_id: str) -> None:
+    def action_open_topic(self, topic_id: str) -> None:
         """Show a topic in the Topics area, the tree's cursor on it."""
         self.action_show_area("topics")
         self._pane("topics").select_topic(topic_id)
 
-    def new_chat(self) -> None:
+    def action_new_chat(self) -> None:
         self.action_show_area("chat")
         self._pane("chat").action_new_conversation()
 
-    def show_review_stats(self) -> None:
+    def action_review_stats(self) -> None:
         self.action_show_area("review")
         review = self._pane("review")
         if not review.showing_stats:
             review.action_toggle_stats()
 
-    def export_notes(self) -> None:
+    def action_export_notes(self) -> None:
         """Write this session's notes and the tracker now (they are written again on quit)."""
         from dltui.notes.session_notes import write_session_notes
         from dltui.notes.tracker import write_tracker

@@ -11,9 +11,10 @@ from textual.app import SuspendNotSupported
 from dltui.labs.errors import LabStartError
 from dltui.labs.exercise import open_in_editor, prepare_workspace, start_grader
 from dltui.labs.registry import Lab
+from dltui.ui.lab_pane import LabsPaneParts
 
 
-class ExerciseActions:
+class ExerciseActions(LabsPaneParts):
     """The `e` and `g` keys of the Labs area."""
 
     def _exercise_lab(self) -> Lab | None:

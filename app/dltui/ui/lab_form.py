@@ -107,7 +107,7 @@ class LabForm(ModalScreen[LaunchRequest | None]):
         yield Input(placeholder="e.g. converges", id="predict-shape")
         target = self.lab.target
         if target is not None:
-            example = target.min if target.min is not None else target.max
+            example = next(bound for bound in (target.min, target.max) if bound is not None)  # the registry wants one
             yield Static(f"{escape(target.metric)} at the end ({tolerance_text(target.metric, example)} counts as right)")
             yield Input(placeholder=f"e.g. {example:g}", id="predict-value")
 
@@ -155,8 +155,9 @@ class LabForm(ModalScreen[LaunchRequest | None]):
 
     def _read_guesses(self, sweep_values: list[Any] | None) -> dict[Any, Guess]:
         """The prediction typed in the form; ParamError names what could not be read."""
-        if sweep_values is not None:
-            swept = self.registry.labs[self.lab.sweep.lab].params[self.lab.sweep.param]
+        sweep = self.lab.sweep
+        if sweep is not None and sweep_values is not None:
+            swept = self.registry.labs[sweep.lab].params[sweep.param]
             guesses = {}
             for part in filter(None, (p.strip() for p in self.query_one("#predict-sweep", Input).value.split(","))):
                 value_text, _, shape_text = part.partition("=")

@@ -16,9 +16,10 @@ from dltui.store.models import LabRun
 from dltui.ui.lab_confirm import ConfirmStop
 from dltui.ui.lab_form import LabForm, LaunchRequest
 from dltui.ui.lab_gpu import gpu_present
+from dltui.ui.lab_pane import LabsPaneParts
 
 
-class LaunchActions:
+class LaunchActions(LabsPaneParts):
     """The `r` and `s` keys of the Labs area, and what quitting says about runs still going."""
 
     def action_run_lab(self) -> None:

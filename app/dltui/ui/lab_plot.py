@@ -111,9 +111,6 @@ class LossPlot(Contained, PlotextPlot):
         self.view = PlotView()
         self._curves: list[tuple[str, RunMonitor]] = []
         self._marks: list[PredictionMark] = []
-        self.drawn_points: dict[str, int] = {}  # series label -> points drawn last time
-        self.drawn_until: dict[str, float] = {}  # series label -> the last x drawn
-        self.renders = 0
         self.last_render_s = 0.0  # the pane spaces redraws out when drawing is slow
 
     def show(self, curves: list[tuple[str, RunMonitor]], marks: list[PredictionMark] | None = None) -> None:
@@ -143,17 +140,15 @@ class LossPlot(Contained, PlotextPlot):
         panel_width = self.size.width // len(panels)
         # Points per series: one per dot column of a panel (braille packs two per character).
         width = max(8, 2 * (panel_width - 8))
-        self.drawn_points, self.drawn_until = {}, {}
-        several = len(self._curves) > 1
         for column, panel in enumerate(panels, start=1):
             sub = plt.subplot(1, column)
             log = self.view.log_scale and panel == "loss"
             drawn: list[tuple[list[float], list[float]]] = []
-            for run_index, (label, monitor) in enumerate(self._curves):
+            for run_index, (_label, monitor) in enumerate(self._curves):
                 for name, series in list(monitor.series.items()):
                     if panel_of(name) != panel:
                         continue
-                    points = self._draw(sub, series, f"{label} {name}" if several else name, run_index, width, log)
+                    points = self._draw(sub, series, run_index, width, log)
                     if points:
                         drawn.append(points)
             title = ("loss" + (" (log)" if log else "")) if panel == "loss" else "accuracy"
@@ -162,7 +157,6 @@ class LossPlot(Contained, PlotextPlot):
             if drawn:
                 drawn += self._draw_marks(sub, panel, drawn, log)
                 self._axes(sub, drawn, log, panel_width)
-        self.renders += 1
         return self._cells()
 
     def _cells(self) -> PlotCells:
@@ -176,12 +170,10 @@ class LossPlot(Contained, PlotextPlot):
         plt._build_matrix()  # type: ignore[attr-defined]
         return PlotCells(plt.monitor.matrix, self.app.ansi_theme)  # type: ignore[attr-defined]
 
-    def _draw(self, sub, series: MetricSeries, label: str, run_index: int, width: int, log: bool):
+    def _draw(self, sub, series: MetricSeries, run_index: int, width: int, log: bool):
         xs, ys = plot_points(series, self.view.x_axis, self.view.smoothing, width, log_scale=log)
-        self.drawn_points[label] = len(xs)
         if not xs:
             return None
-        self.drawn_until[label] = xs[-1]
         if log:
             ys = [math.log10(y) for y in ys]
         sub.plot(xs, ys, color=_colour(run_index, series.name), marker="braille")

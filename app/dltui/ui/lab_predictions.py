@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from dltui.labs.prediction import Guess, Prediction, predictions_for, save_prediction
+from dltui.labs.prediction import Guess, predictions_for, save_prediction
 from dltui.labs.registry import Lab
 from dltui.store.models import LabRun
+from dltui.ui.lab_pane import LabsPaneParts
 from dltui.ui.lab_plot import PredictionMark
 from dltui.ui.requests import TalkAboutRun
 
 
-class PredictionFollowUp:
-    """Mixed into LabsPane (which has `context`, `notify` and `post_message`)."""
-
-    _predictions: dict[str, Prediction]
-    _asked_about: set[str]  # runs (or sweeps) the chat was already opened on for a wrong prediction
+class PredictionFollowUp(LabsPaneParts):
+    """Mixed into LabsPane, which holds the predictions read so far (see `LabsPaneParts`)."""
 
     def save_guesses(self, lab: Lab, runs: list[LabRun], guesses: dict[Any, Guess]) -> None:
         """File each run's prediction (a sweep's by the value the run was given)."""

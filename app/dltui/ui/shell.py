@@ -26,6 +26,15 @@ if TYPE_CHECKING:
     from dltui.context import StudyContext
 
 LOADING = "loading your records…"
+AREA_PANE = "area-pane"  # the class of the pane that fills an area, once the records are open
+# (tab id, title, key) — function keys work in every terminal and over SSH; alt+digit as a fallback.
+AREAS = [
+    ("chat", "Chat", "f1"),
+    ("topics", "Topics", "f2"),
+    ("review", "Review", "f3"),
+    ("labs", "Labs", "f4"),
+    ("progress", "Progress", "f5"),
+]
 
 
 class LoadingLine(Static):
@@ -108,7 +117,14 @@ def join_new_cards(context: StudyContext) -> None:
     sync_cards(context)
 
 
-def area_panes() -> dict[str, type[Widget]]:
+def area_pane(area: str, context: StudyContext) -> Widget:
+    """The pane that fills an area once the records are open (the app finds it by its class)."""
+    pane = area_panes()[area](context)
+    pane.add_class(AREA_PANE)
+    return pane
+
+
+def area_panes() -> dict[str, Callable[[StudyContext], Widget]]:
     """Area id -> the pane that fills it once the records are open."""
     from dltui.ui.chat import ChatPane
     from dltui.ui.labs import LabsPane
