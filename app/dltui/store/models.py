@@ -11,7 +11,10 @@ from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import Index, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 from dltui.store.types import JSONText, UTCDateTime, utcnow
 
@@ -42,6 +45,37 @@ class RunStatus(str, enum.Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     CRASHED = "crashed"  # the process died without an end event
+
+
+class MessageRole(enum.StrEnum):
+    USER = "user"  # replayed to the model, as are the assistant's replies
+    ASSISTANT = "assistant"
+    TOOL = "tool"  # a short line about a tool call, shown to the learner only
+    NOTICE = "notice"  # an error, or which tutor is active: shown only
+
+
+class MessageStatus(enum.StrEnum):
+    COMPLETE = "complete"
+    PARTIAL = "partial"  # stopped or failed mid-stream
+    ERROR = "error"
+
+
+class _StoredValue(TypeDecorator[enum.StrEnum]):
+    """A StrEnum kept as its value ("user", "partial"): the text these columns held before they
+    were enums, so older rows load, unlike the member names the enum columns above hold."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, kind: type[enum.StrEnum]):
+        super().__init__()
+        self.kind = kind
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(self.kind(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> enum.StrEnum | None:
+        return None if value is None else self.kind(value)
 
 
 class TopicProgress(SQLModel, table=True):
@@ -137,9 +171,9 @@ class Conversation(SQLModel, table=True):
 class Message(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
-    role: str  # user | assistant | tool | notice
+    role: MessageRole = Field(sa_type=_StoredValue(MessageRole))
     content: str = ""
-    status: str = "complete"  # complete | partial (stopped or failed mid-stream) | error
+    status: MessageStatus = Field(default=MessageStatus.COMPLETE, sa_type=_StoredValue(MessageStatus))
     meta: dict[str, Any] = _json(default_factory=dict)  # tool calls, model, token usage
     created_at: datetime = _when(default_factory=utcnow)
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")
