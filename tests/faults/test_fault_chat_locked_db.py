@@ -148,3 +148,28 @@ async def _eventually(predicate, timeout: float = 10.0) -> bool:
             return True
         await asyncio.sleep(0.05)
     return predicate()
+
+
+async def test_a_tool_call_that_records_waits_for_the_lock_off_the_event_loop(claude, api):
+    from dltui.store.models import Assessment
+    from fake_anthropic import Pause, tool_reply
+    from sqlmodel import select
+
+    assessment = '{"topic_id": "backpropagation", "level": "partial", "confidence": 0.6, "evidence": "chain rule"}'
+    api.queue([Pause(1.0), *tool_reply("", "record_assessment", [assessment])], text_reply("Noted."))
+    app = DltuiApp(claude)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one("ChatPane")
+        await type_text(pilot, "backprop is the chain rule")
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: len(api.requests) == 1)
+        holder = LockHolder(claude.settings.db_path)  # taken before the tool call arrives (Pause)
+        try:
+            await pilot.pause(1.2)  # the tool call is in, waiting for the lock
+            await _responds_while(pilot, app, "end", holder)
+            holder.release()
+        finally:
+            holder.close()
+        assert await wait_until(pilot, lambda: not pane.replying and "Noted." in screen_text(app), timeout=20)
+    with claude.store.read() as session:
+        assert [a.topic_id for a in session.exec(select(Assessment))] == ["backpropagation"]
