@@ -158,3 +158,27 @@ def test_with_a_key_the_app_imports_anthropic_on_the_first_message_not_at_start_
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith(("mounted", "answered"))]
     assert lines == ["mounted claude False", "answered 1 True"], done.stdout
+
+
+async def test_roles_and_statuses_keep_the_text_older_rows_hold(context):
+    """Message.role / status are enums in Python and the same words in the database, both ways."""
+    import sqlite3
+
+    from dltui.store.models import MessageRole, MessageStatus
+
+    chat = Chat(context, tutor_kind="offline")
+    await say(chat, "topic attention")
+    raw = sqlite3.connect(context.settings.db_path)
+    try:
+        stored = raw.execute("SELECT role, status FROM message ORDER BY id").fetchall()
+        raw.execute(  # a row as an older dltui wrote it
+            "INSERT INTO message (conversation_id, role, content, status, meta, created_at) "
+            "VALUES (?, 'notice', 'old', 'error', '{}', '2025-01-01 00:00:00')", (chat.conversation_id,),
+        )
+        raw.commit()
+    finally:
+        raw.close()
+    assert stored == [("user", "complete"), ("assistant", "complete")]
+    old = chat.messages()[-1]
+    assert (old.role, old.status) == (MessageRole.NOTICE, MessageStatus.ERROR)
+    assert type(old.role) is MessageRole and type(old.status) is MessageStatus

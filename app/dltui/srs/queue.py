@@ -26,7 +26,7 @@ from dltui.srs.deck import QueuedCard, StudyDeck, queued_card
 from dltui.srs.due_cards import REBUILD_AFTER, ChangeWatch, DueCards, still_due
 from dltui.srs.prerequisites import HeldBack, held_back, in_order, prerequisite_order
 from dltui.srs.scheduler import NEW
-from dltui.store.models import CardState, ReviewLog
+from dltui.store.models import CardState, ReviewLog, ReviewMode
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
@@ -72,7 +72,7 @@ class ReviewQueue(StudyDeck):
     """The learner's queue for today. Cheap to build; the due cards are read once and followed
     (due_cards.py), everything else is read afresh."""
 
-    mode = "review"
+    mode = ReviewMode.REVIEW
 
     def __init__(self, context: StudyContext, clock: StudyClock | None = None, scheduler: Scheduler | None = None):
         super().__init__(context, clock, scheduler)

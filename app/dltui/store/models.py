@@ -59,6 +59,19 @@ class ReviewMode(enum.StrEnum):
     QUIZ = "quiz"
 
 
+class MessageRole(enum.StrEnum):
+    USER = "user"  # replayed to the model, as are the assistant's replies
+    ASSISTANT = "assistant"
+    TOOL = "tool"  # a short line about a tool call, shown to the learner only
+    NOTICE = "notice"  # an error, or which tutor is active: shown only
+
+
+class MessageStatus(enum.StrEnum):
+    COMPLETE = "complete"
+    PARTIAL = "partial"  # stopped or failed mid-stream
+    ERROR = "error"
+
+
 class TopicProgress(SQLModel, table=True):
     """Dates worth remembering per topic; mastery itself is derived (see dltui.srs.mastery)."""
 
@@ -152,9 +165,9 @@ class Conversation(SQLModel, table=True):
 class Message(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
-    role: str  # user | assistant | tool | notice
+    role: MessageRole = Field(sa_type=EnumText(MessageRole))
     content: str = ""
-    status: str = "complete"  # complete | partial (stopped or failed mid-stream) | error
+    status: MessageStatus = Field(default=MessageStatus.COMPLETE, sa_type=EnumText(MessageStatus))
     meta: dict[str, Any] = _json(default_factory=dict)  # tool calls, model, token usage
     created_at: datetime = _when(default_factory=utcnow)
     session_id: Optional[int] = Field(default=None, foreign_key="studysession.id")

@@ -3,10 +3,10 @@
 `Chat` picks the tutor (Claude when a key is set and allowed, else offline; a new conversation
 follows the setting, an old one keeps its tutor), keeps the learner's message no matter what
 fails, saves partial replies every second while streaming, and marks a reply stopped by the
-learner as partial. The saves run on one thread of their own, in the order they were made: the
-event loop never waits on SQLite's lock, which another process may hold for the 30 s timeout.
-Answering again (retry) replaces the reply to the same learner message and undoes the records
-that reply made, so nothing is counted twice.
+learner as partial. Its writes run on the save thread (`tutor.saves`), in the order they were
+made: the event loop never waits on SQLite's lock, which another process may hold for the 30 s
+timeout. `Chat.opened` makes a chat there too. Answering again (retry) replaces the reply to the
+same learner message and undoes the records that reply made, so nothing is counted twice.
 
 Each learner message carries its type in ``meta["turn"]``: the offline tutor's reading
 ("question" | "answer" | "command" | "hint_request"; answers also carry ``check`` and ``topic``),
@@ -19,45 +19,32 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
 
 from dltui.context import StudyContext
-from dltui.store.models import Assessment, KnowledgeGap, Message
+from dltui.store.models import Assessment, KnowledgeGap, Message, MessageRole, MessageStatus
+from dltui.store.types import row_id
 from dltui.tutor import history
-from dltui.tutor.reply import Reply, TextSink, ToolSink
+from dltui.tutor.reply import Reply, TextSink, ToolSink, Tutor, TutorKind
+from dltui.tutor.saves import landed, queue
 from dltui.tutor.tools import ToolBox, ToolOutcome
 
 TOPIC_COMMAND = re.compile(r"^/?topic\s+(.+)$", re.IGNORECASE)
 SAVE_EVERY = 1.0  # seconds between saves of a reply that is still streaming
 
-# One thread makes every chat save, first asked first done: a later save (the reply) can never
-# land before an earlier one (the learner's message), and a save that waits for the lock keeps
-# the screen answering keys. Started on the first save, not at start-up.
-_SAVES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dltui-chat-saves")
 
-
-async def _landed(save: Future):
-    """Wait, off the event loop, for a save to be committed; return what it returned.
-
-    Stopping the reply (Esc) while a save waits lets that save land first: it cannot be taken
-    back, and what follows the stop (marking the reply partial) must come after it.
-    """
-    waiting = asyncio.wrap_future(save)
-    try:
-        return await asyncio.shield(waiting)
-    except asyncio.CancelledError:
-        await waiting
-        raise
-
-
-def choose_tutor_kind(context: StudyContext, wanted: str | None = None) -> tuple[str, str | None]:
-    """("claude" | "offline", a one-line note when the choice needs explaining)."""
+def choose_tutor_kind(context: StudyContext, wanted: str | None = None) -> tuple[TutorKind, str | None]:
+    """(the tutor, a one-line note when the choice needs explaining)."""
     wanted = wanted or context.settings.tutor
-    if wanted == "offline":
-        return "offline", None
+    if wanted == TutorKind.OFFLINE:
+        return TutorKind.OFFLINE, None
     if context.settings.api_key():
-        return "claude", None
-    return "offline", "No ANTHROPIC_API_KEY set: the offline tutor teaches from the curriculum."
+        return TutorKind.CLAUDE, None
+    return TutorKind.OFFLINE, "No ANTHROPIC_API_KEY set: the offline tutor teaches from the curriculum."
 
 
 class Chat:
@@ -75,18 +62,27 @@ class Chat:
         existing = history.get_conversation(context, conversation_id) if conversation_id else None
         self.kind, self.note = choose_tutor_kind(context, tutor_kind or (existing.tutor if existing else None))
         self.conversation = existing or history.start_conversation(context, self.kind)
-        self._tutor = None  # built on first use: the Claude tutor imports anthropic, slow at start-up
+        self._tutor: Tutor | None = None  # built on first use: the Claude tutor imports anthropic, slow at start-up
+        self._queued: list[Future[None]] = []  # writes asked for by the methods that do not wait
+
+    @classmethod
+    async def opened(
+        cls, context: StudyContext, conversation_id: int | None = None, tutor_kind: str | None = None,
+        on_quiz: Callable[[str], None] | None = None,
+    ) -> Chat:
+        """As ``Chat(...)``, made on the save thread: a new conversation is a write."""
+        return await landed(queue(cls, context, conversation_id, tutor_kind, on_quiz))
 
     @property
     def conversation_id(self) -> int:
-        return self.conversation.id
+        return row_id(self.conversation)
 
     @property
     def topic_id(self) -> str | None:
         return self.conversation.topic_id
 
     @property
-    def tutor(self):
+    def tutor(self) -> Tutor:
         if self._tutor is None:
             self._tutor = self._make_tutor()
         return self._tutor
@@ -95,63 +91,78 @@ class Chat:
     def tutor_label(self) -> str:
         if self._tutor is not None:
             return self._tutor.label
-        if self.kind == "claude":
+        if self.kind == TutorKind.CLAUDE:
             return f"Claude ({self.context.settings.model})"
         from dltui.tutor.offline import OfflineTutor
 
         return OfflineTutor.label
 
-    def _make_tutor(self):
-        toolbox = ToolBox(self.context, self.conversation.id, assessor=self.kind, on_quiz=self.on_quiz)
-        if self.kind == "claude":
+    def _make_tutor(self) -> Tutor:
+        toolbox = ToolBox(self.context, self.conversation_id, assessor=self.kind, on_quiz=self.on_quiz)
+        if self.kind == TutorKind.CLAUDE:
             from dltui.tutor.claude import RETRY_DELAYS, ClaudeTutor
 
             delays = RETRY_DELAYS if self.retry_delays is None else self.retry_delays
-            return ClaudeTutor(self.context, toolbox, self.context.settings.api_key(), retry_delays=delays)
+            return ClaudeTutor(self.context, toolbox, self.context.settings.api_key() or "", retry_delays=delays)
         from dltui.tutor.offline import OfflineTutor
 
         return OfflineTutor(self.context, toolbox)
 
+    def _save_later(self, write: Callable[[], None]) -> None:
+        """A write the caller does not wait for; the next message waits for it (and meets its error)."""
+        self._queued.append(queue(write))
+
+    async def _caught_up(self) -> None:
+        queued, self._queued = self._queued, []
+        for each in queued:
+            await landed(each)
+
     def switch_tutor(self, kind: str) -> str | None:
-        """Change tutor mid-conversation; returns a note when the wish cannot be met."""
+        """Change tutor mid-conversation; returns a note when the wish cannot be met. Saved later."""
         self.kind, self.note = choose_tutor_kind(self.context, kind)
-        history.set_conversation_topic(self.context, self.conversation.id, self.conversation.topic_id, self.kind)
+        topic_id, tutor = self.topic_id, self.kind
+        self._save_later(lambda: history.set_conversation_topic(self.context, self.conversation_id, topic_id, tutor))
         self._tutor = None
         return self.note if kind != self.kind else None
 
     def set_topic(self, topic_id: str | None) -> None:
-        history.set_conversation_topic(self.context, self.conversation.id, topic_id)
-        self.conversation = history.get_conversation(self.context, self.conversation.id)
+        """The conversation's topic from now on (saved later, before the next message)."""
+        self.conversation.topic_id = topic_id
+        self._save_later(lambda: history.set_conversation_topic(self.context, self.conversation_id, topic_id))
 
     def messages(self) -> list[Message]:
-        return history.messages_of(self.context, self.conversation.id)
+        return history.messages_of(self.context, self.conversation_id)
 
     async def send(self, text: str, on_text: TextSink, on_tool: ToolSink) -> Reply:
         """Save the learner's message, then get and save the reply. ``/topic NAME`` sets the topic."""
-        meta = {"turn": "question" if text.rstrip().endswith("?") else "message"} if self.kind == "claude" else None
-        await _landed(_SAVES.submit(history.add_message, self.context, self.conversation.id, "user", text, meta=meta))
+        await self._caught_up()
+        meta = {"turn": "question" if text.rstrip().endswith("?") else "message"} if self.kind == TutorKind.CLAUDE else None
+        await landed(queue(history.add_message, self.context, self.conversation_id, MessageRole.USER, text, meta=meta))
         switch = TOPIC_COMMAND.match(text.strip())
         if switch:
             topic = self.context.curriculum.find_topic(switch.group(1))
             if topic:
-                await _landed(_SAVES.submit(self.set_topic, topic.id))
+                self.set_topic(topic.id)
         return await self.answer(on_text, on_tool)
 
     async def answer(self, on_text: TextSink, on_tool: ToolSink) -> Reply:
         """Reply to the last learner message; a reply it already had is replaced (retry)."""
-        await _landed(_SAVES.submit(self.drop_last_reply))
-        past = await _landed(_SAVES.submit(self.messages))
-        placeholder = _SAVES.submit(history.add_message, self.context, self.conversation.id, "assistant", "", status="partial")
-        saves: list[Future] = [placeholder]
+        await self._caught_up()
+        await landed(queue(self.drop_last_reply))
+        past = await landed(queue(self.messages))
+        placeholder = queue(
+            history.add_message, self.context, self.conversation_id, MessageRole.ASSISTANT, "", status=MessageStatus.PARTIAL
+        )
+        saves: list[Future[Any]] = [placeholder]
         streamed: list[str] = []
         last_save = time.monotonic()
 
-        def save(write: Callable[[], object]) -> Future:
-            saves.append(_SAVES.submit(write))
+        def save(write: Callable[[], object]) -> Future[Any]:
+            saves.append(queue(write))
             return saves[-1]
 
-        def save_reply(content: str, status: str, meta: dict | None = None) -> Future:
-            return save(lambda: history.update_message(self.context, placeholder.result().id, content, status, meta))
+        def save_reply(content: str, status: MessageStatus, meta: dict[str, Any] | None = None) -> Future[Any]:
+            return save(lambda: history.update_message(self.context, row_id(placeholder.result()), content, status, meta))
 
         def collect(piece: str) -> None:
             nonlocal last_save
@@ -159,34 +170,36 @@ class Chat:
             on_text(piece)
             # One partial save at a time: while one waits for the lock, the next would only repeat it.
             if time.monotonic() - last_save > SAVE_EVERY and saves[-1].done():
-                save_reply("".join(streamed), "partial")
+                save_reply("".join(streamed), MessageStatus.PARTIAL)
                 last_save = time.monotonic()
 
         def tool_seen(outcome: ToolOutcome) -> None:
             meta = {"error": outcome.is_error, "made": outcome.made}
-            save(lambda: history.add_message(self.context, self.conversation.id, "tool", outcome.line, meta=meta))
+            save(lambda: history.add_message(self.context, self.conversation_id, MessageRole.TOOL, outcome.line, meta=meta))
             on_tool(outcome)
 
         try:
             reply = await self.tutor.respond(past, self.topic_id, collect, tool_seen)
         except asyncio.CancelledError:
-            await _landed(save_reply("".join(streamed), "partial", {"stopped": True}))
+            await landed(save_reply("".join(streamed), MessageStatus.PARTIAL, {"stopped": True}))
             raise
-        meta = {"tutor": self.kind, **reply.meta}
+        meta: dict[str, Any] = {"tutor": self.kind, **reply.meta}
         if reply.usage:
             meta["usage"] = reply.usage
-        if reply.text.strip() or reply.status == "complete":
+        if reply.text.strip() or reply.status == MessageStatus.COMPLETE:
             save_reply(reply.text, reply.status, meta)
         else:
-            save(lambda: _delete_empty(self.context, placeholder.result().id))
-        if reply.notice:
-            save(lambda: history.add_message(self.context, self.conversation.id, "notice", reply.notice, status="error"))
-        learner = next((m for m in reversed(past) if m.role == "user"), None)
+            save(lambda: _delete_empty(self.context, row_id(placeholder.result())))
+        if notice := reply.notice:
+            save(lambda: history.add_message(self.context, self.conversation_id, MessageRole.NOTICE, notice,
+                                             status=MessageStatus.ERROR))
+        learner = next((m for m in reversed(past) if m.role == MessageRole.USER), None)
         if reply.turn and learner is not None:
-            save(lambda: history.update_message(self.context, learner.id, learner.content, learner.status, reply.turn))
+            save(lambda: history.update_message(self.context, row_id(learner), learner.content, learner.status, reply.turn))
         for each in saves:  # all landed, in order; one that failed (disk full) is raised here
-            await _landed(each)
-        await _landed(_SAVES.submit(self._follow_topic, reply))
+            await landed(each)
+        self._follow_topic(reply)
+        await self._caught_up()
         return reply
 
     def drop_last_reply(self) -> None:
@@ -196,12 +209,12 @@ class Chat:
         replies' meta, so removing the reply also rewinds the dialogue to before it.
         """
         past = self.messages()
-        last = max((i for i, m in enumerate(past) if m.role == "user"), default=None)
+        last = max((i for i, m in enumerate(past) if m.role == MessageRole.USER), default=None)
         if last is None:
             return
         with self.context.store.session() as session:
             for message in past[last + 1 :]:
-                if message.role not in ("assistant", "tool"):
+                if message.role not in (MessageRole.ASSISTANT, MessageRole.TOOL):
                     continue
                 _undo(session, message.meta.get("made") or {})
                 row = session.get(Message, message.id)
@@ -214,11 +227,11 @@ class Chat:
         if topic and topic != self.conversation.topic_id:
             self.set_topic(topic)
 
-    def export(self):
-        return history.export_markdown(self.context, self.conversation.id)
+    def export(self) -> Path:
+        return history.export_markdown(self.context, self.conversation_id)
 
 
-def _undo(session, made: dict) -> None:
+def _undo(session: Session, made: dict[str, int]) -> None:
     """Take back what one tool call recorded (see ToolOutcome.made)."""
     for model, key in ((Assessment, "assessment"), (KnowledgeGap, "gap")):
         row = session.get(model, made[key]) if key in made else None

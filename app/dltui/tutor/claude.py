@@ -22,7 +22,8 @@ from dltui.store.models import Message
 from dltui.terminal_text import terminal_safe
 from dltui.tutor.history import api_messages
 from dltui.tutor.prompt import system_blocks
-from dltui.tutor.reply import Reply, TextSink, ToolSink
+from dltui.tutor.reply import Reply, TextSink, ToolSink, TutorKind
+from dltui.tutor.saves import saved
 from dltui.tutor.tools import TOOL_DEFINITIONS, ToolBox
 
 if TYPE_CHECKING:  # the SDK is imported when a tutor is made: the UI starts without it
@@ -62,7 +63,7 @@ class StreamedMessage:
 
 
 class ClaudeTutor:
-    name = "claude"
+    name = TutorKind.CLAUDE
 
     def __init__(
         self,
@@ -113,7 +114,8 @@ class ClaudeTutor:
             messages.append({"role": "assistant", "content": final.content})
             results: list[ApiJson] = []
             for use in final.tool_uses:
-                outcome = self.toolbox.run(use["name"], use["input"], bad_input=final.bad_inputs.get(use["id"]))
+                # On the chat's save thread: a tool that records waits there for SQLite's lock.
+                outcome = await saved(self.toolbox.run, use["name"], use["input"], bad_input=final.bad_inputs.get(use["id"]))
                 on_tool(outcome)
                 results.append(
                     {"type": "tool_result", "tool_use_id": use["id"], "content": outcome.content, "is_error": outcome.is_error}

@@ -8,11 +8,12 @@ call) and ``notice`` (errors, which tutor is active) are shown to the learner on
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from dltui.context import StudyContext
-from dltui.store.models import Conversation, Message
+from dltui.store.models import Conversation, Message, MessageRole, MessageStatus
 from dltui.store.types import utcnow
 from dltui.terminal_text import terminal_safe
 
@@ -31,10 +32,10 @@ def start_conversation(context: StudyContext, tutor: str, topic_id: str | None =
 def add_message(
     context: StudyContext,
     conversation_id: int,
-    role: str,
+    role: MessageRole,
     content: str,
-    status: str = "complete",
-    meta: dict | None = None,
+    status: MessageStatus = MessageStatus.COMPLETE,
+    meta: dict[str, Any] | None = None,
 ) -> Message:
     """Append and commit one message; the first learner message also names the conversation."""
     with context.store.session() as session:
@@ -43,9 +44,9 @@ def add_message(
             session_id=context.session_id,
         )
         session.add(message)
-        conversation = session.get(Conversation, conversation_id)
+        conversation = _conversation(session, conversation_id)
         conversation.updated_at = utcnow()
-        if role == "user" and conversation.title == Conversation.model_fields["title"].default:
+        if role == MessageRole.USER and conversation.title == Conversation.model_fields["title"].default:
             first_line = content.strip().splitlines()[0] if content.strip() else "New conversation"
             conversation.title = first_line[:TITLE_LENGTH]
         session.add(conversation)
@@ -54,9 +55,13 @@ def add_message(
         return message
 
 
-def update_message(context: StudyContext, message_id: int, content: str, status: str, meta: dict | None = None) -> None:
+def update_message(
+    context: StudyContext, message_id: int, content: str, status: MessageStatus, meta: dict[str, Any] | None = None
+) -> None:
     with context.store.session() as session:
         message = session.get(Message, message_id)
+        if message is None:
+            raise ValueError(f"no message {message_id}")
         message.content = content
         message.status = status
         if meta is not None:
@@ -66,11 +71,18 @@ def update_message(context: StudyContext, message_id: int, content: str, status:
 
 def set_conversation_topic(context: StudyContext, conversation_id: int, topic_id: str | None, tutor: str | None = None) -> None:
     with context.store.session() as session:
-        conversation = session.get(Conversation, conversation_id)
+        conversation = _conversation(session, conversation_id)
         conversation.topic_id = topic_id
         if tutor:
             conversation.tutor = tutor
         session.add(conversation)
+
+
+def _conversation(session: Session, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise ValueError(f"no conversation {conversation_id}")
+    return conversation
 
 
 def get_conversation(context: StudyContext, conversation_id: int) -> Conversation | None:
@@ -104,10 +116,10 @@ def export_markdown(context: StudyContext, conversation_id: int, path: Path | No
         "",
     ]
     for message in messages_of(context, conversation_id):
-        if message.role == "user":
+        if message.role == MessageRole.USER:
             lines += ["## You", "", message.content, ""]
-        elif message.role == "assistant":
-            marker = " (stopped before the end)" if message.status == "partial" else ""
+        elif message.role == MessageRole.ASSISTANT:
+            marker = " (stopped before the end)" if message.status == MessageStatus.PARTIAL else ""
             lines += [f"## Tutor{marker}", "", message.content, ""]
         else:
             lines += [f"> {message.content}", ""]
@@ -116,19 +128,19 @@ def export_markdown(context: StudyContext, conversation_id: int, path: Path | No
     return path
 
 
-def api_messages(messages: list[Message]) -> list[dict]:
+def api_messages(messages: list[Message]) -> list[dict[str, Any]]:
     """The conversation as the Messages API wants it: alternating user/assistant text turns."""
-    turns: list[dict] = []
+    turns: list[dict[str, Any]] = []
     for message in messages:
-        if message.role not in ("user", "assistant") or not message.content.strip():
+        if message.role not in (MessageRole.USER, MessageRole.ASSISTANT) or not message.content.strip():
             continue
         text = message.content
-        if message.role == "assistant" and message.status == "partial":
+        if message.role == MessageRole.ASSISTANT and message.status == MessageStatus.PARTIAL:
             text += "\n\n[this reply was cut off]"
         if turns and turns[-1]["role"] == message.role:
             turns[-1]["content"] += "\n\n" + text  # e.g. two learner messages after a failed reply
         else:
-            turns.append({"role": message.role, "content": text})
-    while turns and turns[0]["role"] != "user":
+            turns.append({"role": str(message.role), "content": text})
+    while turns and turns[0]["role"] != MessageRole.USER:
         turns.pop(0)
     return turns

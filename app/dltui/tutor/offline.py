@@ -22,14 +22,14 @@ import re
 
 from dltui.context import StudyContext
 from dltui.curriculum import QuestionKind, SocraticQuestion, Topic
-from dltui.store.models import Message
+from dltui.store.models import Message, MessageRole
 from dltui.tutor.claims import check_claim, claim_about
 from dltui.tutor.matching import STOPWORDS, content_words, covered_points, looks_like_question, named_words
 from dltui.tutor.passages import PassageIndex, best_for, paragraphs, topic_passages
-from dltui.tutor.reply import Reply, TextSink, ToolSink, TutorState
+from dltui.tutor.reply import Reply, TextSink, ToolSink, TutorKind, TutorState
 from dltui.tutor.run_talk import LOOK_AT_RUN, answer_about_run, look_at_run
 from dltui.tutor.tools import ToolBox
-from dltui.tutor.turn import Turn
+from dltui.tutor.turn import Stage, Turn
 
 HELP = (
     "Type your answer in your own words, or ask a question. Commands: **hint** (each one goes further), "
@@ -44,7 +44,7 @@ MISSES_BEFORE_REVEAL = 3  # hint, explained another way, then the key points
 
 
 class OfflineTutor:
-    name = "offline"
+    name = TutorKind.OFFLINE
     label = "offline tutor"
 
     def __init__(self, context: StudyContext, toolbox: ToolBox):
@@ -61,9 +61,10 @@ class OfflineTutor:
     async def respond(self, history: list[Message], topic_id: str | None, on_text: TextSink, on_tool: ToolSink) -> Reply:
         reply = Reply()
         state = _last_state(history)
-        text = next((m.content for m in reversed(history) if m.role == "user"), "").strip()
+        text = next((m.content for m in reversed(history) if m.role == MessageRole.USER), "").strip()
         turn = _Turn(self, reply, state, on_text, on_tool)
         turn.handle(text, topic_id)
+        await turn.run_tools()
         await turn.flush()
         reply.meta = {"offline": turn.state}
         reply.turn = turn.learner_turn()
@@ -95,10 +96,10 @@ class _Turn(Turn):
         if command == "quiz" and self.state.get("topic"):
             self.tool("start_quiz", topic_id=self.state["topic"])
             return self.say("The quiz is open in the Review area. Come back here any time.")
-        if stage == "run":
+        if stage == Stage.RUN:
             return answer_about_run(self, text, command)
         topic = self.context.curriculum.topics.get(self.state.get("topic") or "")
-        if stage in (None, "done", "choose"):
+        if stage in (None, Stage.DONE, Stage.CHOOSE):
             claimed = topic or self.context.curriculum.topics.get(topic_id or "")
             if claimed is not None and (index := claim_about(claimed, text)) is not None:
                 return check_claim(self, claimed, text, index)
@@ -112,7 +113,7 @@ class _Turn(Turn):
         if command == "explain":
             self.say(self.explanation(topic))
             return self.ask_current(topic)
-        if stage == "opener":
+        if stage == Stage.OPENER:
             if looks_like_question(text):
                 return self.answer_question(text, topic)
             return self.after_opener(topic, text, asked_hint=command == "hint")
@@ -123,10 +124,10 @@ class _Turn(Turn):
 
         suggestions = study_next(self.context, limit=3)
         if not suggestions:
-            self.state = {"stage": "choose", "offered": []}
+            self.state = {"stage": Stage.CHOOSE, "offered": []}
             return self.say("You have worked through every topic whose prerequisites are in place. Try **topic NAME**.")
         lines = [f"{i}. **{s.topic.title}** — {s.reason}" for i, s in enumerate(suggestions, start=1)]
-        self.state = {"stage": "choose", "offered": [s.topic.id for s in suggestions]}
+        self.state = {"stage": Stage.CHOOSE, "offered": [s.topic.id for s in suggestions]}
         self.say("What would you like to study? Here is what I suggest:\n\n" + "\n".join(lines))
         self.say("Reply with a number, a topic name, or **yes** for the first one.")
 
@@ -141,7 +142,7 @@ class _Turn(Turn):
         elif text:
             topic = self.context.curriculum.find_topic(text) or _topic_mentioned(self.context, text)
         if topic is None:
-            if text and self.state.get("stage") == "choose":
+            if text and self.state.get("stage") == Stage.CHOOSE:
                 self.say(f"I could not find a topic called “{text}”.")
             return self.offer_topics()
         self.start_topic(topic.id)
@@ -150,11 +151,11 @@ class _Turn(Turn):
         topic = self.context.curriculum.topics[topic_id]
         opener = _opener(topic)
         checks = [i for i, q in enumerate(topic.questions) if q.kind is QuestionKind.CHECK]
-        self.state = {"stage": "opener", "topic": topic.id, "checks": checks, "position": 0, "answers": {}}
+        self.state = {"stage": Stage.OPENER, "topic": topic.id, "checks": checks, "position": 0, "answers": {}}
         self.new_question()
         self.say(f"Let's study **{topic.title}**.")
         if opener is None:
-            self.state["stage"] = "check"
+            self.state["stage"] = Stage.CHECK
             self.say(self.explanation(topic))
             return self.ask_current(topic)
         self.say(f"First, tell me what you already know. {opener.prompt}")
@@ -177,10 +178,10 @@ class _Turn(Turn):
             self.say("I could not find that in the curriculum. Ask with the words you would look up, for example "
                      "“what does momentum do?”.")
         stage = self.state.get("stage")
-        if stage == "check" and topic is not None:
+        if stage == Stage.CHECK and topic is not None:
             self.say("Back to the question:")
             return self.ask_current(topic)
-        if stage == "opener" and topic is not None and (opener := _opener(topic)) is not None:
+        if stage == Stage.OPENER and topic is not None and (opener := _opener(topic)) is not None:
             return self.say(f"Back to my question: {opener.prompt}")
         if passages and passages[0].topic is not topic:
             self.say(f"To study it properly, type **topic {passages[0].topic.title}**.")
@@ -194,7 +195,7 @@ class _Turn(Turn):
         known = [p for p, hit in zip(opener.key_points, covered) if hit]
         missing = [p for p, hit in zip(opener.key_points, covered) if not hit]
         self.state["knew_at_first"] = {"answer": answer, "covered": known}
-        self.state["stage"] = "check"
+        self.state["stage"] = Stage.CHECK
         if known and not missing:
             self.say(
                 "You already know the key ideas: " + "; ".join(known) + ". So let's go straight to the check "
@@ -311,7 +312,7 @@ class _Turn(Turn):
             f"{results.count('with_hint')} after a hint, {missed} missed or skipped."
         )
         self.tool("record_assessment", topic_id=topic.id, level=level, confidence=confidence, evidence=evidence)
-        self.state["stage"] = "done"
+        self.state["stage"] = Stage.DONE
         verdict = {"strong": "You have this one.", "partial": "A solid start.", "needs_work": "This one needs more work."}
         self.say(
             f"{verdict[level]} {evidence} Type **quiz** to practise it with cards now, **next** for what to "
@@ -349,7 +350,7 @@ def _first_words(point: str) -> str:
 
 def _last_state(history: list[Message]) -> TutorState:
     for message in reversed(history):
-        if message.role == "assistant" and isinstance(state := message.meta.get("offline"), dict):
+        if message.role == MessageRole.ASSISTANT and isinstance(state := message.meta.get("offline"), dict):
             return state
     return {}
 

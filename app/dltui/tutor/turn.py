@@ -5,16 +5,28 @@ kind of message (`tutor.claims`, `tutor.run_talk`): they share this, not each ot
 from __future__ import annotations
 
 import asyncio
+import enum
 import re
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from dltui.tutor.reply import LearnerTurn, Reply, TextSink, ToolSink, TutorState
+from dltui.tutor.saves import saved
 from dltui.tutor.tools import ToolBox
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
     from dltui.curriculum import Topic
+
+
+class Stage(enum.StrEnum):
+    """Where the offline dialogue is (its state's "stage"; None before the first topic)."""
+
+    CHOOSE = "choose"  # topics offered, waiting for the learner's pick
+    OPENER = "opener"  # asked what the learner already knows
+    CHECK = "check"  # asking the check questions
+    DONE = "done"  # the topic's assessment is recorded
+    RUN = "run"  # talking about a lab run (tutor.run_talk)
 
 
 class Turn(ABC):
@@ -30,6 +42,7 @@ class Turn(ABC):
         self.on_tool = on_tool
         self.parts: list[str] = []
         self.kind: LearnerTurn = {"turn": "command"}
+        self.tool_calls: list[tuple[str, dict[str, object]]] = []  # run by run_tools, in order
 
     def say(self, text: str) -> None:
         self.parts.append(text)
@@ -50,8 +63,13 @@ class Turn(ABC):
             await asyncio.sleep(0)
 
     def tool(self, name: str, **arguments: object) -> None:
-        outcome = self.toolbox.run(name, arguments)
-        self.on_tool(outcome)
+        """Call a tool once the turn is written (`run_tools`): the dialogue never needs its result."""
+        self.tool_calls.append((name, arguments))
+
+    async def run_tools(self) -> None:
+        """The tool calls the turn made, on the chat's save thread: they write the learner's records."""
+        for name, arguments in self.tool_calls:
+            self.on_tool(await saved(self.toolbox.run, name, arguments))
 
     def new_question(self) -> None:
         self.state.update(attempts=0, misses=0, hint_step=0, covered=[])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import cast
 
 from rich.markup import escape
 from textual import on, work
@@ -11,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
@@ -18,10 +20,13 @@ from textual.worker import Worker
 from dltui.context import StudyContext
 from dltui.labs.monitor import RunMonitor
 from dltui.labs.records import get_run
+from dltui.store.models import MessageRole, MessageStatus
 from dltui.text_charts import format_duration
 from dltui.tutor import history
 from dltui.tutor.activity import LearnerActivity
 from dltui.tutor.chat import Chat
+from dltui.tutor.reply import TutorKind
+from dltui.tutor.saves import saved
 from dltui.tutor.tools import ToolOutcome
 from dltui.ui.chat_input import ChatInput
 from dltui.ui.contained import ContainedStatic
@@ -66,7 +71,7 @@ class ConversationPicker(ModalScreen[int | None]):
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id))
+        self.dismiss(int(event.option.id) if event.option.id else None)
 
 
 # Streamed text is drawn in batches, ten a second while the reply is short. Each batch lays out
@@ -82,6 +87,13 @@ def stream_batch_wait(drawn_chars: int) -> float:
     """Seconds to gather deltas before the next draw, once ``drawn_chars`` of the reply are on screen."""
     return min(STREAM_BATCH_MAX_S, STREAM_BATCH_S * max(1.0, drawn_chars / STREAM_BATCH_CHARS))
 RUN_HEADER_S = 1.0  # how often the header reads a discussed run's new events
+
+
+def _welcome(chat: Chat) -> str:
+    note = f"{chat.note} " if chat.note else ""
+    if chat.kind == TutorKind.OFFLINE:
+        return note + "Type a topic to study (or 'next' for a suggestion), then answer in your own words."
+    return note + "Ask anything about deep learning, or say which topic you want to study."
 
 
 def _run_line(monitor: RunMonitor) -> str:
@@ -115,7 +127,8 @@ class ChatPane(Vertical):
     def __init__(self, context: StudyContext):
         super().__init__()
         self.context = context
-        self.chat: Chat | None = None
+        self.chat: Chat | None = None  # None while one is being opened (its keys wait for it)
+        self._opening: Worker[Chat] | None = None
         self.replying = False
         self._tutor_notice: InfoLine | None = None  # the line Ctrl+T updates instead of adding more
         self.watched_run: RunMonitor | None = None  # the run being talked about (`t` in Labs)
@@ -125,46 +138,74 @@ class ChatPane(Vertical):
         yield VerticalScroll(id="chat-log")
         yield ChatInput(placeholder="Ask the tutor… (Enter sends, Esc stops a reply)", id="chat-input")
 
-    def on_mount(self) -> None:
-        latest = history.recent_conversations(self.context, limit=1)
-        self.open_chat(latest[0].id if latest else None)
+    async def on_mount(self) -> None:
         # The log stays at its end as replies grow (a reply's last lines are laid out after its
         # last write), until the learner scrolls up; sending scrolls it back to the end.
         self.query_one("#chat-log", VerticalScroll).anchor()
         self.set_interval(RUN_HEADER_S, self._follow_run)
+        latest = history.recent_conversations(self.context, limit=1)
+        # Awaited (the loop runs on meanwhile): the pane counts as mounted with its chat open.
+        await self.open_chat(latest[0].id if latest else None).wait()
 
     # --- conversations -----------------------------------------------------------------------
 
-    def open_chat(self, conversation_id: int | None, tutor_kind: str | None = None) -> None:
-        self.watched_run = None
-        self.chat = Chat(self.context, conversation_id, tutor_kind=tutor_kind, on_quiz=self._open_quiz)
-        log = self.query_one("#chat-log", VerticalScroll)
-        log.remove_children()
-        self._tutor_notice = None
-        widgets = []
-        for message in self.chat.messages()[-SHOWN_MESSAGES:]:
-            if message.role == "user":
-                widgets.append(UserMessage(message.content))
-            elif message.role == "assistant":
-                suffix = "\n\n*(stopped before the end)*" if message.status == "partial" else ""
-                widgets.append(TutorMessage(message.content + suffix, stopped=message.status == "partial"))
-            else:
-                widgets.append(InfoLine(message.content, "notice" if message.role == "notice" else "tool"))
-        if not widgets:
-            widgets.append(InfoLine(self._welcome(), "notice"))
-        elif self.chat.note:
-            widgets.append(InfoLine(self.chat.note, "notice"))
-        log.mount_all(widgets)
-        log.scroll_end(animate=False)
+    def open_chat(self, conversation_id: int | None, tutor_kind: str | None = None) -> Worker[Chat]:
+        """Open a conversation (None: a new one) off the event loop; the chat's keys wait for it."""
+        self.chat = None
         self.refresh_status()
+        self._opening = self._open(conversation_id, tutor_kind)
+        return self._opening
 
-    def _welcome(self) -> str:
-        note = f"{self.chat.note} " if self.chat.note else ""
-        if self.chat.kind == "offline":
-            return note + "Type a topic to study (or 'next' for a suggestion), then answer in your own words."
-        return note + "Ask anything about deep learning, or say which topic you want to study."
+    @work(exclusive=True, group="open")
+    async def _open(self, conversation_id: int | None, tutor_kind: str | None) -> Chat:
+        self.watched_run = None
+        chat = await Chat.opened(self.context, conversation_id, tutor_kind=tutor_kind, on_quiz=self._open_quiz)
+        past = await saved(chat.messages)
+        log = self.query_one("#chat-log", VerticalScroll)
+        await log.remove_children()
+        self._tutor_notice = None
+        widgets: list[Widget] = []
+        for message in past[-SHOWN_MESSAGES:]:
+            if message.role == MessageRole.USER:
+                widgets.append(UserMessage(message.content))
+            elif message.role == MessageRole.ASSISTANT:
+                stopped = message.status == MessageStatus.PARTIAL
+                suffix = "\n\n*(stopped before the end)*" if stopped else ""
+                widgets.append(TutorMessage(message.content + suffix, stopped=stopped))
+            else:
+                widgets.append(InfoLine(message.content, "notice" if message.role == MessageRole.NOTICE else "tool"))
+        if not widgets:
+            widgets.append(InfoLine(_welcome(chat), "notice"))
+        elif chat.note:
+            widgets.append(InfoLine(chat.note, "notice"))
+        await log.mount_all(widgets)
+        log.scroll_end(animate=False)
+        self.chat = chat
+        self.refresh_status()
+        return chat
+
+    async def _opened(self) -> Chat:
+        """The chat, once the one being opened is open."""
+        while self.chat is None and self._opening is not None:
+            await self._opening.wait()
+        assert self.chat is not None, "on_mount opens a chat"
+        return self.chat
+
+    def _open_now(self) -> Chat | None:
+        """The chat for a key that reads it; None (and a word to the learner) while one opens."""
+        if self.chat is None:
+            self.app.notify("Opening the chat…")
+        return self.chat
+
+    def _ready(self) -> Chat | None:
+        """The chat for a key that changes it: None while one opens or the tutor replies."""
+        chat = self._open_now()
+        return None if self.replying else chat
 
     def refresh_status(self) -> None:
+        if self.chat is None:
+            self.query_one("#chat-status", Static).update("Opening the chat…")
+            return
         topic = self.context.curriculum.topics.get(self.chat.topic_id or "")
         parts = [f"Tutor: {self.chat.tutor_label}", f"Topic: {topic.title if topic else 'none yet'}"]
         parts.append(f"Chat #{self.chat.conversation_id}")
@@ -177,10 +218,7 @@ class ChatPane(Vertical):
         if self.replying:
             self.app.notify("Wait for the reply to finish (or press Esc), then try again.")
             return
-        topic = self.context.curriculum.topics[topic_id]
-        self.chat.set_topic(topic_id)
-        self.refresh_status()
-        self.send(f"topic {topic.title}" if self.chat.kind == "offline" else f"Let's study {topic.title}.")
+        self.send(None, topic_id=topic_id)
 
     def start_run(self, run_id: str) -> None:
         """Called from the Labs area (`t`): talk about this run; the header follows its progress."""
@@ -212,15 +250,31 @@ class ChatPane(Vertical):
         event.input.value = ""
         self.send(text)
 
-    def send(self, text: str) -> Worker[None]:
-        """Show and send ``text``; the worker ends with the reply (messages typed at launch wait on it)."""
-        self.query_one("#chat-log", VerticalScroll).mount(UserMessage(text))
-        return self.stream_reply(text)
+    def send(self, text: str | None, topic_id: str | None = None) -> Worker[None]:
+        """Show and send ``text`` (None, with a topic: ask to study it); the worker ends with the
+        reply (messages typed at launch wait on it)."""
+        return self.stream_reply(text, topic_id=topic_id)
 
     @work(exclusive=True, group="reply")
-    async def stream_reply(self, text: str | None) -> None:
-        """Send ``text`` (or, with None, answer again) and stream the reply into the log."""
+    async def stream_reply(self, text: str | None, topic_id: str | None = None, retry: bool = False) -> None:
+        """Send ``text`` (or with ``retry``, answer again) and stream the reply into the log."""
+        self.replying = True
+        try:
+            chat = await self._opened()
+            if retry:  # a retry replaces the reply: redraw without it, then answer again
+                await saved(chat.drop_last_reply)
+                chat = await self.open_chat(chat.conversation_id).wait()
+        except asyncio.CancelledError:
+            self.replying = False
+            raise
         log = self.query_one("#chat-log", VerticalScroll)
+        if topic_id is not None:  # from Topics: the chat is about this topic now
+            chat.set_topic(topic_id)
+            self.refresh_status()
+            title = self.context.curriculum.topics[topic_id].title
+            text = f"topic {title}" if chat.kind == TutorKind.OFFLINE else f"Let's study {title}."
+        if text is not None:
+            await log.mount(UserMessage(text))
         reply_view = TutorMessage()
         await log.mount(reply_view)
         stream = Markdown.get_stream(reply_view)
@@ -238,22 +292,21 @@ class ChatPane(Vertical):
                 if None in batch:
                     finished, batch = True, batch[: batch.index(None)]
                 if batch:
-                    text = "".join(batch)
+                    text = "".join(cast("list[str]", batch))  # the end (None) is cut off above
                     drawn += len(text)
                     await stream.write(text)  # the anchored log follows it
 
         def show_tool(outcome: ToolOutcome) -> None:
             log.mount(InfoLine(outcome.line, "error" if outcome.is_error else "tool"))
 
-        self.replying = True
-        if self.chat.kind == "claude":  # until the reply ends (refresh_status puts the usual line back)
+        if chat.kind == TutorKind.CLAUDE:  # until the reply ends (refresh_status puts the usual line back)
             self.query_one("#chat-status", Static).update("waiting for Claude… (Esc to stop)")
         pumping = asyncio.create_task(pump())
         try:
             if text is None:
-                reply = await self.chat.answer(pieces.put_nowait, show_tool)
+                reply = await chat.answer(pieces.put_nowait, show_tool)
             else:
-                reply = await self.chat.send(text, pieces.put_nowait, show_tool)
+                reply = await chat.send(text, pieces.put_nowait, show_tool)
         except asyncio.CancelledError:
             pieces.put_nowait(None)
             await pumping
@@ -289,7 +342,7 @@ class ChatPane(Vertical):
             self.query_one("#chat-log", VerticalScroll).focus()
 
     def action_new_conversation(self) -> None:
-        if not self.replying:
+        if self._ready():
             self.open_chat(None)  # a new chat follows the tutor setting; Ctrl+T changes only this one
 
     def action_open_conversation(self) -> None:
@@ -297,15 +350,19 @@ class ChatPane(Vertical):
             if conversation_id is not None:
                 self.open_chat(conversation_id)
 
-        if not self.replying:
+        if self._ready():
             self.app.push_screen(ConversationPicker(self.context), opened)
 
     def action_export(self) -> None:
-        path = self.chat.export()
+        if (chat := self._open_now()) is None:
+            return
+        path = chat.export()
         self.app.notify(f"Exported to {path}")
 
     def action_copy_reply(self) -> None:
-        replies = [m for m in self.chat.messages() if m.role == "assistant" and m.content]
+        if (chat := self._open_now()) is None:
+            return
+        replies = [m for m in chat.messages() if m.role == MessageRole.ASSISTANT and m.content]
         if not replies:
             self.app.notify("No reply to copy yet.")
             return
@@ -313,21 +370,19 @@ class ChatPane(Vertical):
         self.app.notify("Last reply copied (if your terminal supports OSC 52).")
 
     def action_retry(self) -> None:
-        if self.replying:
+        if not (chat := self._ready()):
             return
-        if not any(m.role == "user" for m in self.chat.messages()):
+        if not any(m.role == MessageRole.USER for m in chat.messages()):
             self.app.notify("Nothing to retry yet.")
             return
-        self.chat.drop_last_reply()  # a retry replaces the reply: redraw without it, then answer again
-        self.open_chat(self.chat.conversation_id)
-        self.stream_reply(None)
+        self.stream_reply(None, retry=True)
 
     def action_switch_tutor(self) -> None:
-        if self.replying:
+        if not (chat := self._ready()):
             return
-        wanted = "offline" if self.chat.kind == "claude" else "claude"
-        note = self.chat.switch_tutor(wanted)
-        text = note or f"Now talking to the {self.chat.tutor_label}."
+        wanted = TutorKind.OFFLINE if chat.kind == TutorKind.CLAUDE else TutorKind.CLAUDE
+        note = chat.switch_tutor(wanted)  # saved on the chat's save thread, before its next message
+        text = note or f"Now talking to the {chat.tutor_label}."
         log = self.query_one("#chat-log", VerticalScroll)
         if self._tutor_notice is not None and log.children and log.children[-1] is self._tutor_notice:
             self._tutor_notice.update(escape(text))  # pressed again: one line that says where things stand
