@@ -103,8 +103,8 @@ def open_context(folder: Path, labs: Path):
 
 async def flood_in_tui(folder: Path, labs: Path) -> dict:
     from dltui.ui.app import DltuiApp
-    from dltui.ui.lab_plot import LossPlot
-    from dltui.ui.labs import LabsPane
+    from dltui.ui.labs.metric_plot import MetricPlot
+    from dltui.ui.labs.pane import LabsPane
     from textual import events
 
     os.environ["BENCH_EVENTS"] = str(EVENTS)
@@ -130,7 +130,7 @@ async def flood_in_tui(folder: Path, labs: Path) -> dict:
         [run] = pane.runner.launch(pane.runner.registry.get("flood"))
         pane.show_runs([run.id])
         monitor = pane.runner.monitor(run, catch_up=False)
-        plot = app.query_one(LossPlot)
+        plot = app.query_one(MetricPlot)
         view = plot.view
         drawn = plot.render
         renders = 0
@@ -177,7 +177,7 @@ async def cpu_with_tui(folder: Path, labs: Path) -> tuple[float, float]:
     """Steps per second of the lab with the TUI plotting it, and the TUI's CPU use (cores)."""
     from dltui.labs import records
     from dltui.ui.app import DltuiApp
-    from dltui.ui.labs import LabsPane
+    from dltui.ui.labs.pane import LabsPane
 
     context = open_context(folder, labs)
     app = DltuiApp(context, start_area="labs")

@@ -1,8 +1,8 @@
 """Lab plot speed: the Labs pane's loss/accuracy plot at 92x28 with 4 series of 1k to 1M points.
 
-The real `LossPlot` is mounted alone in a Textual app of 92x28 cells and fed a `RunMonitor`
+The real `MetricPlot` is mounted alone in a Textual app of 92x28 cells and fed a `RunMonitor`
 whose series (train/val loss, train/val accuracy) are filled directly, as a long run's events
-would fill them. A redraw is what Textual does after `LossPlot.show`: `render()` and cutting the
+would fill them. A redraw is what Textual does after `MetricPlot.show`: `render()` and cutting the
 result into strips. Live redraws come after a few new points per series (a run still going);
 the first draw at 1M is a freshly loaded run (new series, nothing cached); a smoothing change
 is the learner pressing +/- on a 1M-point run. Prints `| name | value | unit | note |` rows
@@ -71,20 +71,20 @@ def redraw(plot) -> float:
 
 async def measure(folder: Path) -> None:
     from dltui.labs.monitor import RunMonitor
-    from dltui.ui.lab_plot import SMOOTHING_STEPS, LossPlot
+    from dltui.ui.labs.metric_plot import SMOOTHING_STEPS, MetricPlot
     from textual.app import App, ComposeResult
 
     class PlotApp(App):
-        CSS = "LossPlot { width: 1fr; height: 1fr; }"
+        CSS = "MetricPlot { width: 1fr; height: 1fr; }"
 
         def compose(self) -> ComposeResult:
-            yield LossPlot()
+            yield MetricPlot()
 
     started = time.perf_counter()
     app = PlotApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        plot = app.query_one(LossPlot)
+        plot = app.query_one(MetricPlot)
         worst = 0.0
         for length in LENGTHS:
             monitor = RunMonitor(folder / f"run-{length}")

@@ -25,7 +25,7 @@ async def measure() -> tuple[list[float], list[float]]:
     from dltui.context import StudyContext
     from dltui.settings import load_settings
     from dltui.ui.app import DltuiApp
-    from dltui.ui.review import ReviewPane
+    from dltui.ui.review.pane import ReviewPane
 
     folder = Path(tempfile.mkdtemp(prefix="dltui-bench-review-"))
     settings = load_settings(folder / "tutor.db", env={"DLTUI_NEW_PER_DAY": "200"})

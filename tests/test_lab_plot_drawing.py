@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from dltui.labs.monitor import RunMonitor
 from dltui.labs.series import MAX_BLOCKS, MetricSeries, downsample, plot_points, smooth
-from dltui.ui.lab_plot import SMOOTHING_STEPS, LossPlot, PredictionMark
+from dltui.ui.labs.metric_plot import SMOOTHING_STEPS, MetricPlot, PredictionMark
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.geometry import Region
@@ -140,10 +140,10 @@ def test_smoothing_equals_the_point_by_point_average_when_extended_or_redone(wei
 
 
 class PlotApp(App):
-    CSS = "LossPlot { width: 1fr; height: 1fr; }"
+    CSS = "MetricPlot { width: 1fr; height: 1fr; }"
 
     def compose(self) -> ComposeResult:
-        yield LossPlot()
+        yield MetricPlot()
 
 
 def cells(strips) -> list[list[tuple[str, object]]]:
@@ -170,7 +170,7 @@ async def test_plot_cells_look_exactly_as_plotexts_ansi_text_did(tmp_path: Path,
     async with app.run_test(size=size) as pilot:
         app.theme = theme
         await pilot.pause()
-        plot = app.query_one(LossPlot)
+        plot = app.query_one(MetricPlot)
         plot.view.panels, plot.view.log_scale = panels, log_scale
         plot.show(runs, [PredictionMark(0, "val/loss", 0.5), PredictionMark(1, "val/acc", 0.8)])
         await pilot.pause()

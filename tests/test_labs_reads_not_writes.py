@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import pytest
 from dltui.context import StudyContext
 from dltui.ui.app import DltuiApp
-from dltui.ui.labs import LabsPane
+from dltui.ui.labs.pane import LabsPane
 from textual.widgets import OptionList
 
 HOLDER = """

@@ -15,10 +15,10 @@ from dltui.labs.process import LabProcess
 from dltui.labs.run_folder import RunFolder
 from dltui.store.models import RunKind, RunStatus
 from dltui.ui.app import DltuiApp
-from dltui.ui.lab_confirm import ConfirmStop
-from dltui.ui.lab_form import LabForm
-from dltui.ui.lab_plot import LossPlot
-from dltui.ui.labs import LabsPane
+from dltui.ui.labs.confirm import ConfirmStop
+from dltui.ui.labs.metric_plot import MetricPlot
+from dltui.ui.labs.pane import LabsPane
+from dltui.ui.labs.run_form import LabForm
 from journeys.conftest import screen_text
 from textual.widgets import Input, OptionList, Static
 
@@ -66,7 +66,7 @@ def messages(app) -> list[str]:
 
 def plot_lines(app) -> list[str]:
     """The plot as the learner sees it: its rows of the screen, from the panel titles to the axis name."""
-    region = app.query_one(LossPlot).region
+    region = app.query_one(MetricPlot).region
     return [line[region.x: region.right] for line in screen_text(app).splitlines()[region.y: region.bottom]]
 
 
@@ -196,7 +196,7 @@ async def test_silent_and_endless_labs_leave_the_keys_working(lab_settings):
         # ~2,000 events a second: forty times what a lab is asked to write
         [flood] = runner.launch(runner.registry.get("steady"), {"forever": "true", "delay": "0.001"})
         pane.show_runs([flood.id, silent.id], current=silent.id)
-        plot = app.query_one(LossPlot)
+        plot = app.query_one(MetricPlot)
         await wait_for(pilot, lambda: plotted(app))  # the flood's points
         app.query_one("#run-list", OptionList).focus()
         await pilot.press("l")
@@ -336,7 +336,7 @@ def test_the_tui_never_imports_torch_while_running_a_lab(lab_settings):
         from dltui.context import StudyContext
         from dltui.settings import load_settings
         from dltui.ui.app import DltuiApp
-        from dltui.ui.labs import LabsPane
+        from dltui.ui.labs.pane import LabsPane
 
         async def main():
             settings = load_settings({str(lab_settings.db_path)!r}, env={{}})

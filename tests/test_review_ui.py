@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from dltui.srs import StudyClock, record_answer, sync_cards
 from dltui.store.models import Assessment, CardState, ReviewLog
-from dltui.ui.review import ReviewPane
-from dltui.ui.review_app import ReviewApp
+from dltui.ui.review.app import ReviewApp
+from dltui.ui.review.pane import ReviewPane
 from fsrs import Rating, Scheduler
 from sqlmodel import select
 from srs_support import FakeNow, open_context

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from dltui.srs import StudyClock
 from dltui.store.models import ReviewLog
-from dltui.ui.review_app import ReviewApp
+from dltui.ui.review.app import ReviewApp
 from fsrs import Scheduler
 from sqlmodel import select
 from srs_support import FakeNow, open_context

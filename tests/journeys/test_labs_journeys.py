@@ -143,7 +143,7 @@ def is_round_step(step: float) -> bool:
 
 def axis_ticks(app) -> list[list[float]]:
     """The numbers under each panel's x axis (the line after the axis' └──┬──┘ line)."""
-    plot = app.query_one("LossPlot").region
+    plot = app.query_one("MetricPlot").region
     lines = [line[plot.x : plot.right] for line in screen_text(app).splitlines()[plot.y : plot.bottom]]
     found = []
     for index, line in enumerate(lines[:-1]):
@@ -183,7 +183,7 @@ async def test_runs_of_one_lab_say_what_differs_on_one_line_each_with_a_legend(l
         await pilot.pause(1.0)
         legend = region_text(app, "#plot-legend")
         assert "hidden=4" in legend and "hidden=8" in legend, legend
-        plot, legend_box = app.query_one("LossPlot").region, app.query_one("#plot-legend").region
+        plot, legend_box = app.query_one("MetricPlot").region, app.query_one("#plot-legend").region
         assert legend_box.y >= plot.bottom  # under the curves, not on them
         for ticks in axis_ticks(app):
             assert len(ticks) >= 2, ticks
@@ -202,7 +202,7 @@ async def test_an_overlaid_sweep_has_its_legend_under_the_curves_and_round_ticks
         legend = region_text(app, "#plot-legend")
         for value in ("lr=0.01", "lr=0.1", "lr=1", "lr=10"):
             assert value in legend, legend
-        plot, legend_box = app.query_one("LossPlot").region, app.query_one("#plot-legend").region
+        plot, legend_box = app.query_one("MetricPlot").region, app.query_one("#plot-legend").region
         assert legend_box.y >= plot.bottom
         panels = axis_ticks(app)
         assert len(panels) == 2, screen_text(app)
@@ -228,13 +228,13 @@ async def test_the_view_keys_change_what_the_plot_shows_and_say_so(learner):
         assert "smoothing: 0.30" in await wait_for_text(pilot, "smoothing: 0.30")
         await pilot.press("x")
         text = await wait_for_text(pilot, "x epoch · ")
-        assert "epoch" in region_text(app, "LossPlot")
+        assert "epoch" in region_text(app, "MetricPlot")
         await pilot.press("m")  # loss only
-        await wait_until(pilot, lambda: "accuracy" not in region_text(app, "LossPlot"))
-        assert "loss" in region_text(app, "LossPlot")
+        await wait_until(pilot, lambda: "accuracy" not in region_text(app, "MetricPlot"))
+        assert "loss" in region_text(app, "MetricPlot")
         await pilot.press("m")  # accuracy only
-        await wait_until(pilot, lambda: "accuracy" in region_text(app, "LossPlot"))
-        assert "loss" not in region_text(app, "LossPlot")
+        await wait_until(pilot, lambda: "accuracy" in region_text(app, "MetricPlot"))
+        assert "loss" not in region_text(app, "MetricPlot")
         await pilot.press("m")  # both again
         await pilot.press("d")
         text = await wait_for_text(pilot, "Escape closes")
@@ -358,12 +358,12 @@ def test_the_editor_opens_in_a_workspace_that_holds_no_solution(learner, editor)
 
 
 async def test_a_plot_that_fails_to_draw_says_so_in_one_line_and_the_app_goes_on(learner, size, monkeypatch):
-    from dltui.ui.lab_plot import LossPlot
+    from dltui.ui.labs.metric_plot import MetricPlot
 
     def broken(self):
         raise RuntimeError("the plot library choked")
 
-    monkeypatch.setattr(LossPlot, "_render_curves", broken)
+    monkeypatch.setattr(MetricPlot, "_render_curves", broken)
     app = DltuiApp(learner)
     async with app.run_test(size=size) as pilot:
         await open_labs(pilot)
@@ -384,7 +384,7 @@ KEY_NAMES = {"Space": ["space"], "+/-": ["plus", "minus"]}
 
 
 def test_the_readme_labs_keys_are_the_labs_bindings():
-    from dltui.ui.labs import LabsPane
+    from dltui.ui.labs.pane import LabsPane
 
     [row] = [line for line in README.read_text().splitlines() if line.startswith("| Labs |")]
     named = [part.strip().split()[0] for part in row.split("|")[2].split("·")]

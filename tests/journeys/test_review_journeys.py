@@ -14,8 +14,8 @@ from dltui.srs import StudyClock
 from dltui.srs.scheduler import interval_label
 from dltui.store.models import CardState, ReviewLog
 from dltui.ui.app import DltuiApp
-from dltui.ui.review import ReviewPane
-from dltui.ui.review_app import ReviewApp
+from dltui.ui.review.app import ReviewApp
+from dltui.ui.review.pane import ReviewPane
 from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
 from sqlmodel import select
 

@@ -21,7 +21,7 @@ def flat(app) -> str:
 
 async def highlight_run(pilot, run_id: str) -> None:
     """Tab to the Runs list and arrow down to one run, as a learner does."""
-    from dltui.ui.lab_runs import RunList
+    from dltui.ui.labs.run_list import RunList
 
     runs = pilot.app.query_one(RunList)
     while not runs.has_focus:

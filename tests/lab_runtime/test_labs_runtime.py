@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from dltui.labs.events import EventTail, read_all
+from dltui.labs.event_tail import EventTail, read_all
 from dltui.labs.gpu import gpu_line, parse_query, query_gpus
 from dltui.labs.monitor import RunMonitor, output_tail
 from dltui.labs.params import LabParam, ParamError, ParamType, command_line

@@ -23,7 +23,7 @@ from dltui.labs.run_folder import RunFolder
 from dltui.labs.series import as_number
 
 if TYPE_CHECKING:
-    from dltui.labs.events import Event
+    from dltui.labs.event_tail import Event
     from dltui.labs.runner import LabRunner
 
 MARKER = "mlflow.json"
@@ -58,7 +58,7 @@ def export_run(run_dir: Path, uri: str, artifact_root: Path) -> str:
     """Log one run folder to MLflow (in this process) and return the MLflow run id."""
     import mlflow
 
-    from dltui.labs.events import read_all
+    from dltui.labs.event_tail import read_all
 
     marker = run_dir / MARKER
     if marker.exists():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dltui.labs.events import KNOWN_TYPES, Event, EventTail
+from dltui.labs.event_tail import KNOWN_TYPES, Event, EventTail
 from dltui.labs.run_folder import RunFolder
 from dltui.labs.series import MetricSeries, as_number
 from dltui.store.models import LabRun

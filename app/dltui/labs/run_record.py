@@ -16,7 +16,7 @@ from typing import Protocol, TypedDict
 from dltui.labs import records
 from dltui.labs.compare import compare_runs
 from dltui.labs.diagnosis import Diagnosis, diagnose, loss_name
-from dltui.labs.events import Event
+from dltui.labs.event_tail import Event
 from dltui.labs.monitor import RunMonitor, output_tail
 from dltui.labs.registry import LabRegistry, load_registry
 from dltui.labs.run_folder import RunFolder

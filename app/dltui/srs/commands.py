@@ -47,7 +47,7 @@ def _run_app(context: StudyContext, quiz_topic: str | None = None) -> None:
     from dltui.notes.sessions import begin_session, close_session
     from dltui.srs.summary import session_summary
     from dltui.store.backups import daily_backup
-    from dltui.ui.review_app import ReviewApp
+    from dltui.ui.review.app import ReviewApp
 
     daily_backup(context.settings.db_path, context.settings.backups_kept)  # as the full app does
     begin_session(context, "review")

@@ -16,7 +16,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from dltui.labs.gpu import GpuStatus, gpu_line
 from dltui.ui.commands import StudyCommands
 from dltui.ui.footer import StudyFooter
-from dltui.ui.lab_gpu import start_gpu_polling
+from dltui.ui.labs.gpu import start_gpu_polling
 from dltui.ui.requests import LabRequested, QuizRequested, TalkAboutRun, TalkRequested
 from dltui.ui.shell import AREA_PANE, AREAS, EarlyChat, EarlyInput, StudyLoaded, area_pane, join_new_cards, load_study, placeholder
 

@@ -1,7 +1,7 @@
 """Contained: a widget whose drawing fails shows one line saying so; the app keeps running.
 
 Textual lets an exception raised while a widget renders end the whole app. A widget that mixes
-`Contained` in front of its Textual base (``class LossPlot(Contained, PlotextPlot)``) is drawn
+`Contained` in front of its Textual base (``class MetricPlot(Contained, PlotextPlot)``) is drawn
 through `render_lines` and `get_content_height`, both guarded: when drawing raises, the widget
 shows ``⚠ <what> could not be drawn: <error>`` on its first line, the error is logged once,
 and the next refresh tries again (a later frame that draws cleanly clears the line).
@@ -31,7 +31,7 @@ def failure_line(what: str, err: BaseException) -> str:
 class Contained:
     """Mixin for widgets: a failure while drawing stays inside the widget (see the module doc)."""
 
-    #: How the failure line names the widget; "plot" reads better than "LossPlot".
+    #: How the failure line names the widget; "plot" reads better than "MetricPlot".
     drawing_name: str = ""
     #: The failure line now shown, or None while the widget draws normally.
     drawing_failure: str | None = None

@@ -127,9 +127,9 @@ def area_pane(area: str, context: StudyContext) -> Widget:
 def area_panes() -> dict[str, Callable[[StudyContext], Widget]]:
     """Area id -> the pane that fills it once the records are open."""
     from dltui.ui.chat import ChatPane
-    from dltui.ui.labs import LabsPane
+    from dltui.ui.labs.pane import LabsPane
     from dltui.ui.progress import ProgressPane
-    from dltui.ui.review import ReviewPane
+    from dltui.ui.review.pane import ReviewPane
     from dltui.ui.topics import TopicsPane
 
     return {"chat": ChatPane, "topics": TopicsPane, "review": ReviewPane, "labs": LabsPane, "progress": ProgressPane}

@@ -11,7 +11,7 @@ from textual.app import SuspendNotSupported
 from dltui.labs.errors import LabStartError
 from dltui.labs.exercise import open_in_editor, prepare_workspace, start_grader
 from dltui.labs.registry import Lab
-from dltui.ui.lab_pane import LabsPaneParts
+from dltui.ui.labs.pane_parts import LabsPaneParts
 
 
 class ExerciseActions(LabsPaneParts):

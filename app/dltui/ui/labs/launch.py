@@ -13,10 +13,10 @@ from dltui.labs.errors import LabStartError
 from dltui.labs.params import ParamError
 from dltui.labs.registry import Lab
 from dltui.store.models import LabRun
-from dltui.ui.lab_confirm import ConfirmStop
-from dltui.ui.lab_form import LabForm, LaunchRequest
-from dltui.ui.lab_gpu import gpu_present
-from dltui.ui.lab_pane import LabsPaneParts
+from dltui.ui.labs.confirm import ConfirmStop
+from dltui.ui.labs.gpu import gpu_present
+from dltui.ui.labs.pane_parts import LabsPaneParts
+from dltui.ui.labs.run_form import LabForm, LaunchRequest
 
 
 class LaunchActions(LabsPaneParts):

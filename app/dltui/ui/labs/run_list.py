@@ -18,7 +18,7 @@ from dltui.labs.monitor import RunMonitor, run_labels
 from dltui.store.models import LabRun, RunKind
 from dltui.text_charts import format_value
 from dltui.ui.contained import Contained
-from dltui.ui.lab_plot import run_colour
+from dltui.ui.labs.metric_plot import run_colour
 
 GLYPHS = {"running": "▶", "ok": "✓", "failed": "✗", "crashed": "✗", "cancelled": "■"}
 RESULT_METRICS = ("test/acc", "val/acc", "train/acc", "val/loss", "train/loss")

@@ -27,13 +27,13 @@ from dltui.labs.watch import LabWatch, WatchTrouble
 from dltui.store.models import LabRun, RunKind, RunStatus
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.contained import Contained, ContainedStatic
-from dltui.ui.lab_details import RunDetails
-from dltui.ui.lab_exercise import ExerciseActions
-from dltui.ui.lab_launch import LaunchActions
-from dltui.ui.lab_plot import PANELS, SMOOTHING_STEPS, LossPlot, PlotLegend
-from dltui.ui.lab_predictions import PredictionFollowUp
-from dltui.ui.lab_runs import RunList
-from dltui.ui.lab_status import RunSummary
+from dltui.ui.labs.details import RunDetails
+from dltui.ui.labs.exercise import ExerciseActions
+from dltui.ui.labs.launch import LaunchActions
+from dltui.ui.labs.metric_plot import PANELS, SMOOTHING_STEPS, MetricPlot, PlotLegend
+from dltui.ui.labs.predictions import PredictionFollowUp
+from dltui.ui.labs.run_list import RunList
+from dltui.ui.labs.run_summary import RunSummary
 from dltui.ui.requests import TalkAboutRun
 
 POLL_S = 0.25  # how often the files are read; redraws happen only when something changed
@@ -54,11 +54,11 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
     LabsPane #lab-list { height: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     LabsPane #run-list { height: 1fr; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     LabsPane #labs-main { width: 1fr; }
-    LabsPane LossPlot { height: 1fr; min-height: 6; }
+    LabsPane MetricPlot { height: 1fr; min-height: 6; }
     LabsPane #plot-legend { height: auto; max-height: 3; }
     LabsPane #run-output-box { height: 5; }
     LabsPane #run-output { color: $text-muted; }
-    LabsPane.grading LossPlot, LabsPane.grading #plot-legend { display: none; }
+    LabsPane.grading MetricPlot, LabsPane.grading #plot-legend { display: none; }
     LabsPane.grading #run-output-box { height: 1fr; }
     LabsPane.grading #run-output { color: $text; }
     LabsPane #labs-notice { height: auto; color: $warning; }
@@ -117,7 +117,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
             yield ContainedStatic("", id="labs-notice")
         with Vertical(id="labs-main"):
             yield RunSummary(id="run-summary")
-            yield LossPlot(id="loss-plot")
+            yield MetricPlot(id="loss-plot")
             yield PlotLegend("", id="plot-legend")
             # The grader's verdict needs the room: while an exercise run is shown it takes the
             # plot's place (the `grading` class) and scrolls when it is longer still.
@@ -191,7 +191,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
     def _redraw(self) -> None:
         """Hand the reactives what the plot, the output and the run list would be drawn from."""
         self.rows_read = self.lab_watch.rows_read
-        plot = self.query_one(LossPlot)
+        plot = self.query_one(MetricPlot)
         view = plot.view
         inputs = (
             tuple((run.id, m.version) for run, m in self.lab_watch.shown_runs()),
@@ -219,7 +219,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         runs = [run for run, _ in shown]
         labels = run_labels(runs) if len(runs) > 1 else {run.id: run.lab_id for run in runs}
         marks = self.marks([run.id for run in runs])
-        plot = self.query_one(LossPlot)
+        plot = self.query_one(MetricPlot)
         plot.show([(self.labelled(run.id, labels[run.id]), monitor) for run, monitor in shown], marks)
         legend = plot.legend() + ("  [dim]····· your prediction[/dim]" if marks else "")
         view_text = escape(plot.view.describe())
@@ -332,23 +332,23 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
     # -- the plot's view --------------------------------------------------------------------------
 
     def action_smoothing(self, direction: int) -> None:
-        view = self.query_one(LossPlot).view
+        view = self.query_one(MetricPlot).view
         steps = SMOOTHING_STEPS
         index = min(range(len(steps)), key=lambda i: abs(steps[i] - view.smoothing))
         view.smoothing = steps[max(0, min(len(steps) - 1, index + direction))]
         self._redraw()
 
     def action_toggle_log(self) -> None:
-        view = self.query_one(LossPlot).view
+        view = self.query_one(MetricPlot).view
         view.log_scale = not view.log_scale
         self._redraw()
 
     def action_toggle_x(self) -> None:
-        view = self.query_one(LossPlot).view
+        view = self.query_one(MetricPlot).view
         view.x_axis = "epoch" if view.x_axis == "step" else "step"
         self._redraw()
 
     def action_cycle_panels(self) -> None:
-        view = self.query_one(LossPlot).view
+        view = self.query_one(MetricPlot).view
         view.panels = PANELS[(PANELS.index(view.panels) + 1) % len(PANELS)]
         self._redraw()

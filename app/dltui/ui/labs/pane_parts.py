@@ -1,4 +1,4 @@
-"""What the Labs pane's mixins (`lab_launch`, `lab_exercise`, `lab_predictions`) use of the pane.
+"""What the Labs pane's mixins (`launch`, `exercise`, `predictions`) use of the pane.
 
 Each mixin is written against `LabsPaneParts`: for the type checker a Widget that has the pane's
 records, runner and selection; at run time plain `object`, so the mixins add nothing to the

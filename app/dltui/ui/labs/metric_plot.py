@@ -1,10 +1,10 @@
-"""LossPlot: loss and accuracy curves of one or more runs, side by side, live.
+"""MetricPlot: loss and accuracy curves of one or more runs, side by side, live.
 
 The widget only draws: the series come from `RunMonitor`s, and each is smoothed and thinned to
 the plot's width by `dltui.labs.series` before plotext sees it, because plotext's cost grows with
 the number of points; plotext's cells reach the screen as `PlotCells`, not as ANSI text. It
 redraws when told to (`show`) or resized, never on its own. Axes carry round ticks
-(`lab_axes`); the legend is a line of text under the plot (`PlotLegend`), because plotext's own
+(`axes`); the legend is a line of text under the plot (`PlotLegend`), because plotext's own
 legend sits on the curves and vanishes from a small panel.
 """
 
@@ -21,9 +21,9 @@ from textual_plotext import PlotextPlot
 
 from dltui.labs.monitor import RunMonitor
 from dltui.labs.series import MetricSeries, plot_points
-from dltui.ui import lab_axes
 from dltui.ui.contained import Contained
-from dltui.ui.plot_cells import PlotCells
+from dltui.ui.labs import axes
+from dltui.ui.labs.plot_cells import PlotCells
 
 # (train colour, validation colour) per run, in plotext's names and in Rich's: the same hue,
 # brighter for training. The Rich names mark the run in the run list and the legend.
@@ -101,7 +101,7 @@ class PlotLegend(Contained, Static):
     drawing_name = "legend"
 
 
-class LossPlot(Contained, PlotextPlot):
+class MetricPlot(Contained, PlotextPlot):
     """Curves of the runs given to `show`, in a loss panel and an accuracy panel."""
 
     drawing_name = "plot"
@@ -198,17 +198,17 @@ class LossPlot(Contained, PlotextPlot):
         x_high = max(max(xs) for xs, _ in drawn)
         y_low = min(min(ys) for _, ys in drawn)
         y_high = max(max(ys) for _, ys in drawn)
-        x_ticks = lab_axes.inner_ticks(x_low, x_high, max(2, (panel_width - 8) // TICK_COLUMNS))
+        x_ticks = axes.inner_ticks(x_low, x_high, max(2, (panel_width - 8) // TICK_COLUMNS))
         if x_high > x_low:
             sub.xlim(x_low, x_high)
-        sub.xticks(x_ticks, lab_axes.labels(x_ticks))
+        sub.xticks(x_ticks, axes.labels(x_ticks))
         rows = max(2, (self.size.height - 4) // TICK_ROWS)
         if log:
-            low, high, ticks, texts = lab_axes.log_ticks(y_low, y_high, rows)
+            low, high, ticks, texts = axes.log_ticks(y_low, y_high, rows)
             low, high = min(low, y_low), max(high, y_high)
         else:
-            low, high, ticks = lab_axes.round_ticks(y_low, y_high, rows)
-            texts = lab_axes.labels(ticks)
+            low, high, ticks = axes.round_ticks(y_low, y_high, rows)
+            texts = axes.labels(ticks)
         if high > low:
             sub.ylim(low, high)
         sub.yticks(ticks, texts)

@@ -10,7 +10,7 @@ from textual.widgets import Header
 from dltui.context import StudyContext
 from dltui.srs import StudyClock, sync_cards
 from dltui.ui.footer import StudyFooter
-from dltui.ui.review import ReviewPane
+from dltui.ui.review.pane import ReviewPane
 
 
 class ReviewApp(App):

@@ -12,8 +12,8 @@ from typing import Any
 from dltui.labs.prediction import Guess, predictions_for, save_prediction
 from dltui.labs.registry import Lab
 from dltui.store.models import LabRun
-from dltui.ui.lab_pane import LabsPaneParts
-from dltui.ui.lab_plot import PredictionMark
+from dltui.ui.labs.metric_plot import PredictionMark
+from dltui.ui.labs.pane_parts import LabsPaneParts
 from dltui.ui.requests import TalkAboutRun
 
 

@@ -30,9 +30,9 @@ from dltui.srs.scheduler import interval_label
 from dltui.srs.session import ReviewSession, Stage
 from dltui.store.database import DatabaseWriteError
 from dltui.tutor.activity import LearnerActivity
-from dltui.ui.review_browser import CardBrowser
-from dltui.ui.review_card import CardView, NumberBox
-from dltui.ui.review_stats import ReviewStatsView
+from dltui.ui.review.browser import CardBrowser
+from dltui.ui.review.card_view import CardView, NumberBox
+from dltui.ui.review.stats import ReviewStatsView
 
 RATING_KEYS = {"1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
 CHOICE_KEYS = "abcdef"
