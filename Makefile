@@ -20,10 +20,11 @@ TEST_WORKERS ?= 4
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# Lint (ruff: pyflakes, pycodestyle, bugbear, import order), then the type check (mypy, strict on the
+# Lint (ruff: pyflakes, pycodestyle, bugbear, import order; the format check), then the type check (mypy, strict on the
 # domain packages; both configured in pyproject.toml); .ci/run runs it before the tests.
 lint: install
 	$(BIN)/ruff check app tests labs bench
+	$(BIN)/ruff format --check app tests labs bench
 	$(BIN)/mypy
 
 # Benchmarks read the real MNIST from the shared folder beside the checkout when it exists.

@@ -24,12 +24,13 @@ GAP_S = 0.001
 
 def long_reply() -> list[str]:
     """About WORDS words of Markdown, as deltas of one word (and its space) each."""
-    paragraph = ("Backpropagation applies the chain rule layer by layer, from the loss back to the first "
-                 "weights, reusing every value the forward pass stored. ")
+    paragraph = (
+        "Backpropagation applies the chain rule layer by layer, from the loss back to the first "
+        "weights, reusing every value the forward pass stored. "
+    )
     parts = []
     while sum(len(p.split()) for p in parts) < WORDS:
-        parts += [paragraph * 3, "\n\n", "- a point about shapes\n- another point\n\n",
-                  "```python\ndW = X.T @ dY\n```\n\n"]
+        parts += [paragraph * 3, "\n\n", "- a point about shapes\n- another point\n\n", "```python\ndW = X.T @ dY\n```\n\n"]
     text = "".join(parts)
     return [piece for piece in text.replace(" ", " \x00").split("\x00") if piece]
 
@@ -87,8 +88,10 @@ async def measure() -> tuple[float, float, float, int, float]:
 def main() -> None:
     cpu, wall, first, deltas, last = asyncio.run(measure())
     words = sum(len(p.split()) for p in long_reply())
-    print(f"| chat: TUI CPU for a 2,000-word streamed reply | {cpu:.2f} | s | {words:,} words in {deltas:,} deltas, 120x40, "
-          f"{wall:.1f} s of wall time ({GAP_S * 1000:g} ms between deltas) |")
+    print(
+        f"| chat: TUI CPU for a 2,000-word streamed reply | {cpu:.2f} | s | {words:,} words in {deltas:,} deltas, 120x40, "
+        f"{wall:.1f} s of wall time ({GAP_S * 1000:g} ms between deltas) |"
+    )
     print(f"| chat: CPU per delta, first fifth | {first:.2f} | ms | the reply's start |")
     print(f"| chat: CPU per delta, last fifth | {last:.2f} | ms | the reply's end: flat is the goal |")
     print(f"| chat: per-delta cost, last / first fifth | {last / first if first else float('nan'):.2f} | x | 1.0 = flat |")

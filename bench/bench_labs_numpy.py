@@ -91,20 +91,36 @@ def bench_mlp(tmp: Path) -> None:
         f"lr {params['lr']} {params['schedule']}, momentum {params['momentum']}"
     )
     cores = os.cpu_count()
-    row("numpy-mlp time per epoch", f"{sum(times) / len(times):.2f}", "s",
-        f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {cores} CPU cores, {config}")
+    row(
+        "numpy-mlp time per epoch",
+        f"{sum(times) / len(times):.2f}",
+        "s",
+        f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {cores} CPU cores, {config}",
+    )
     test_acc = end["summary"]["test/acc"]
     met = "met" if test_acc >= TARGET else "NOT met"
     best = end["summary"]["best_epoch"]
     row("numpy-mlp test accuracy", f"{test_acc:.4f}", "fraction", f"best-val epoch {best} of {len(times)}; target {TARGET} {met}")
-    row("numpy-mlp epochs to 97.5% test", reached if reached is not None else "not reached", "epochs",
-        "per-epoch test accuracy (checkpoints) " + " ".join(f"{acc:.4f}" for _, acc in scores))
+    row(
+        "numpy-mlp epochs to 97.5% test",
+        reached if reached is not None else "not reached",
+        "epochs",
+        "per-epoch test accuracy (checkpoints) " + " ".join(f"{acc:.4f}" for _, acc in scores),
+    )
     row("numpy-mlp wall time", f"{elapsed:.1f}", "s", "whole run: loading MNIST, gradient check, training, evaluation")
     load = os.getloadavg()[0]
-    row("numpy-mlp CPU time", f"{cpu:.1f}", "s",
-        f"all threads, whole run; compare with wall time: other load on the machine (1-min load average now {load:.1f})")
-    row("numpy-mlp gradient check", f"{check['gradcheck/max_rel_error']:.1e}", "max rel error",
-        "float64, centred differences, 20 entries per parameter (< 1e-5 passes)")
+    row(
+        "numpy-mlp CPU time",
+        f"{cpu:.1f}",
+        "s",
+        f"all threads, whole run; compare with wall time: other load on the machine (1-min load average now {load:.1f})",
+    )
+    row(
+        "numpy-mlp gradient check",
+        f"{check['gradcheck/max_rel_error']:.1e}",
+        "max rel error",
+        "float64, centred differences, 20 entries per parameter (< 1e-5 passes)",
+    )
 
 
 def main() -> int:

@@ -85,10 +85,7 @@ def make_labs(folder: Path) -> Path:
         (labs / lab_id / "run.py").write_text(program)
         params = ""
         if lab_id == "cpu":
-            params = (
-                "[params.steps]\ntype = \"int\"\ndefault = 10\n"
-                "[params.spin]\ntype = \"int\"\ndefault = 10\n"
-            )
+            params = '[params.steps]\ntype = "int"\ndefault = 10\n[params.spin]\ntype = "int"\ndefault = 10\n'
         (labs / lab_id / "lab.toml").write_text(f'id = "{lab_id}"\ncommand = ["{{python}}", "run.py"]\n{params}')
     return labs
 
@@ -209,13 +206,25 @@ def main() -> int:
         labs = make_labs(folder)
         flood = asyncio.run(flood_in_tui(folder / "flood", labs))
         rate = flood["events"] / flood["elapsed"]
-        row("labs: events taken in by the TUI", f"{rate:,.0f}", "events/s",
-            f"{flood['events']:,} events from a flood lab, plotted live at 120x40")
-        row("labs: event-loop lag while taking them in (p95)", f"{percentile(flood['lags'], 0.95) * 1000:.0f}", "ms",
-            f"max {max(flood['lags']) * 1000:.0f} ms over {len(flood['lags'])} 10 ms sleeps")
-        row("labs: key press to its effect while taking them in (median)", f"{statistics.median(flood['presses']) * 1000:.0f}",
-            "ms", f"p95 {percentile(flood['presses'], 0.95) * 1000:.0f} ms, max {max(flood['presses']) * 1000:.0f} ms "
-            f"over {len(flood['presses'])} presses; {flood['renders']} plot redraws")
+        row(
+            "labs: events taken in by the TUI",
+            f"{rate:,.0f}",
+            "events/s",
+            f"{flood['events']:,} events from a flood lab, plotted live at 120x40",
+        )
+        row(
+            "labs: event-loop lag while taking them in (p95)",
+            f"{percentile(flood['lags'], 0.95) * 1000:.0f}",
+            "ms",
+            f"max {max(flood['lags']) * 1000:.0f} ms over {len(flood['lags'])} 10 ms sleeps",
+        )
+        row(
+            "labs: key press to its effect while taking them in (median)",
+            f"{statistics.median(flood['presses']) * 1000:.0f}",
+            "ms",
+            f"p95 {percentile(flood['presses'], 0.95) * 1000:.0f} ms, max {max(flood['presses']) * 1000:.0f} ms "
+            f"over {len(flood['presses'])} presses; {flood['renders']} plot redraws",
+        )
         headless, attached, tui_cpu = [], [], []
         for attempt in range(REPEATS):
             headless.append(cpu_headless(folder / f"alone-{attempt}", labs))
@@ -223,13 +232,21 @@ def main() -> int:
             attached.append(rate)
             tui_cpu.append(cpu)
         best_alone, best_tui = max(headless), max(attached)
-        row("labs: TUI CPU use while plotting a lab", f"{statistics.median(tui_cpu) * 100:.0f}", "% of a core",
-            "median; Pilot headless at 120x40, ~100 events/s")
+        row(
+            "labs: TUI CPU use while plotting a lab",
+            f"{statistics.median(tui_cpu) * 100:.0f}",
+            "% of a core",
+            "median; Pilot headless at 120x40, ~100 events/s",
+        )
         row("labs: CPU-bound lab alone", f"{best_alone:.1f}", "steps/s", f"best of {REPEATS}; {SPIN:,} additions a step")
         row("labs: CPU-bound lab with the TUI attached", f"{best_tui:.1f}", "steps/s", f"best of {REPEATS}, plotted live")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        row("labs: throughput with TUI / alone", f"{best_tui / best_alone:.2f}", "x",
-            f"1.00 = no overhead; {os.cpu_count()} CPU cores, load average {load}")
+        row(
+            "labs: throughput with TUI / alone",
+            f"{best_tui / best_alone:.2f}",
+            "x",
+            f"1.00 = no overhead; {os.cpu_count()} CPU cores, load average {load}",
+        )
     return 0
 
 

@@ -65,13 +65,25 @@ def bench_mlp(tmp: Path, device: str, threads: int) -> None:
         f"lr {params['lr']} {params['schedule']}, momentum {params['momentum']}"
     )
     where = f"{start['device']}, {os.cpu_count()} CPU cores" if start["device"] == "cpu" else start["device"]
-    row("torch-mlp time per epoch", f"{sum(times) / len(times):.2f}", "s",
-        f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {where}, {config}")
+    row(
+        "torch-mlp time per epoch",
+        f"{sum(times) / len(times):.2f}",
+        "s",
+        f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {where}, {config}",
+    )
     test_acc, best = end["summary"]["test/acc"], end["summary"]["best_epoch"]
-    row("torch-mlp test accuracy", f"{test_acc:.4f}", "fraction",
-        f"best-val epoch {best} of {len(times)}; target {MLP_TARGET} {'met' if test_acc >= MLP_TARGET else 'NOT met'}")
-    row("torch-mlp epochs to 97.5% test", reached if reached is not None else "not reached", "epochs",
-        "per-epoch test accuracy (checkpoints) " + " ".join(f"{acc:.4f}" for _, acc in scores))
+    row(
+        "torch-mlp test accuracy",
+        f"{test_acc:.4f}",
+        "fraction",
+        f"best-val epoch {best} of {len(times)}; target {MLP_TARGET} {'met' if test_acc >= MLP_TARGET else 'NOT met'}",
+    )
+    row(
+        "torch-mlp epochs to 97.5% test",
+        reached if reached is not None else "not reached",
+        "epochs",
+        "per-epoch test accuracy (checkpoints) " + " ".join(f"{acc:.4f}" for _, acc in scores),
+    )
     row("torch-mlp wall time", f"{elapsed:.1f}", "s", "whole run: process start, loading MNIST, training, evaluation")
 
 
@@ -80,7 +92,7 @@ def accuracy(net, x, y) -> float:
 
     net.eval()
     with torch.no_grad():
-        correct = sum((net(x[i:i + 2000]).argmax(1) == y[i:i + 2000]).sum().item() for i in range(0, len(y), 2000))
+        correct = sum((net(x[i : i + 2000]).argmax(1) == y[i : i + 2000]).sum().item() for i in range(0, len(y), 2000))
     return correct / len(y)
 
 
@@ -150,17 +162,33 @@ def bench_cnn(tmp: Path, device: str, procs: int, epochs: int | None, threads: i
     )
     config = f"batch {params['batch_size']}, AdamW lr {params['lr']} {params['schedule']}, {params['precision']}"
     name = "torch-cnn" + (f" ({procs} procs)" if procs > 1 else "") + (" [cuda]" if start["device"].startswith("cuda") else "")
-    row(f"{name} time per epoch", f"{sum(times) / len(times):.2f}", "s",
-        f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {on}, {config}")
+    row(
+        f"{name} time per epoch",
+        f"{sum(times) / len(times):.2f}",
+        "s",
+        f"mean of {len(times)} epochs (min {min(times):.2f}, max {max(times):.2f}), {on}, {config}",
+    )
     test_acc = end["summary"]["test/acc"]
-    row(f"{name} test accuracy", f"{test_acc:.4f}", "fraction",
+    row(
+        f"{name} test accuracy",
+        f"{test_acc:.4f}",
+        "fraction",
         f"best-val epoch {end['summary']['best_epoch']} of {end['summary']['epochs']}; "
-        f"target {CNN_TARGET} {'met' if test_acc >= CNN_TARGET else 'NOT met'}")
-    row(f"{name} epochs to 99% test", reached if reached is not None else "not reached", "epochs",
-        "per-epoch test accuracy (checkpoints) " + " ".join(f"{acc:.4f}" for _, acc in scores))
+        f"target {CNN_TARGET} {'met' if test_acc >= CNN_TARGET else 'NOT met'}",
+    )
+    row(
+        f"{name} epochs to 99% test",
+        reached if reached is not None else "not reached",
+        "epochs",
+        "per-epoch test accuracy (checkpoints) " + " ".join(f"{acc:.4f}" for _, acc in scores),
+    )
     if reached is not None:
-        row(f"{name} time to 99% test", f"{sum(times[:reached]):.1f}", "s",
-            f"training time of the first {reached} epoch(s) (no start-up, no validation)")
+        row(
+            f"{name} time to 99% test",
+            f"{sum(times[:reached]):.1f}",
+            "s",
+            f"training time of the first {reached} epoch(s) (no start-up, no validation)",
+        )
     row(f"{name} wall time", f"{elapsed:.1f}", "s", "whole run: process start, loading MNIST, training, validation, test")
 
 

@@ -99,10 +99,18 @@ async def measure(folder: Path) -> None:
                     break
             median = statistics.median(times) * 1000
             worst = max(worst, median)
-            row(f"plot: redraw at {length:,} points", f"{median:.1f}", "ms CPU",
-                f"median of {len(times)}, {NEW_POINTS} new points per series before each")
-        row("plot: redraw 92x28, 4 series, worst run length", f"{worst:.1f}", "ms CPU",
-            f"the slowest of the rows above ({', '.join(f'{n:,}' for n in LENGTHS)} points)")
+            row(
+                f"plot: redraw at {length:,} points",
+                f"{median:.1f}",
+                "ms CPU",
+                f"median of {len(times)}, {NEW_POINTS} new points per series before each",
+            )
+        row(
+            "plot: redraw 92x28, 4 series, worst run length",
+            f"{worst:.1f}",
+            "ms CPU",
+            f"the slowest of the rows above ({', '.join(f'{n:,}' for n in LENGTHS)} points)",
+        )
 
         firsts = []
         for _ in range(3):
@@ -112,8 +120,12 @@ async def measure(folder: Path) -> None:
             firsts.append(redraw(plot))
             if time.perf_counter() - started > BUDGET_S:
                 break
-        row(f"plot: first draw at {LENGTHS[-1]:,} points", f"{statistics.median(firsts) * 1000:.0f}", "ms CPU",
-            f"median of {len(firsts)}, a run just loaded: nothing cached")
+        row(
+            f"plot: first draw at {LENGTHS[-1]:,} points",
+            f"{statistics.median(firsts) * 1000:.0f}",
+            "ms CPU",
+            f"median of {len(firsts)}, a run just loaded: nothing cached",
+        )
 
         changes = []
         for weight in SMOOTHING_STEPS:
@@ -121,8 +133,12 @@ async def measure(folder: Path) -> None:
                 continue
             plot.view.smoothing = weight
             changes.append(redraw(plot))
-        row(f"plot: smoothing change at {LENGTHS[-1]:,} points", f"{statistics.median(changes) * 1000:.0f}", "ms CPU",
-            f"median over {len(changes)} smoothing steps, one redraw each")
+        row(
+            f"plot: smoothing change at {LENGTHS[-1]:,} points",
+            f"{statistics.median(changes) * 1000:.0f}",
+            "ms CPU",
+            f"median over {len(changes)} smoothing steps, one redraw each",
+        )
 
 
 def main() -> int:

@@ -45,8 +45,19 @@ def fill(db: Path, topics: list[str]) -> None:
         # about one card in ten is due now, the rest later
         due = NOW - timedelta(hours=chance.uniform(0, 500)) if roll < 0.15 else NOW + timedelta(days=chance.uniform(0.1, 300))
         state, step = (2, None) if roll > 0.07 else (1, 1)
-        cards.append((card_id, f"tutor/bench/{card_id}", topics[card_id % len(topics)], state, step, stability,
-                      chance.uniform(1, 10), stamp(due), stamp(last)))
+        cards.append(
+            (
+                card_id,
+                f"tutor/bench/{card_id}",
+                topics[card_id % len(topics)],
+                state,
+                step,
+                stability,
+                chance.uniform(1, 10),
+                stamp(due),
+                stamp(last),
+            )
+        )
     connection.executemany(
         "INSERT INTO cardstate (id, card_key, topic_id, origin, front, back, source, state, step, stability, difficulty,"
         " due, last_review, reps, lapses, suspended, leech, retired, created_at)"

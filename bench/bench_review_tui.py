@@ -57,8 +57,10 @@ async def measure() -> tuple[list[float], list[float]]:
 def main() -> None:
     reveal, answer = asyncio.run(measure())
     ms = [1000 * x for x in answer]
-    print(f"| review TUI: answer to next card on screen | {statistics.median(ms):.1f} | ms CPU | median of {len(ms)} cards, "
-          f"p90 {sorted(ms)[int(0.9 * len(ms))]:.1f} ms, 80x24, Pilot, bundled curriculum |")
+    print(
+        f"| review TUI: answer to next card on screen | {statistics.median(ms):.1f} | ms CPU | median of {len(ms)} cards, "
+        f"p90 {sorted(ms)[int(0.9 * len(ms))]:.1f} ms, 80x24, Pilot, bundled curriculum |"
+    )
     ms = [1000 * x for x in reveal]
     print(f"| review TUI: reveal the answer | {statistics.median(ms):.1f} | ms CPU | median of {len(ms)} cards |")
 

@@ -92,8 +92,7 @@ def main() -> None:
     print(f"| startup: dltui first paint | {ms['ours'][1]:.0f} | ms | median of {RUNS}, min {ms['ours'][0]:.0f} ms, 80x24 pty, warm |")
     print(f"| startup: dltui first paint, API key set | {ms['key'][1]:.0f} | ms | median of {RUNS}, min {ms['key'][0]:.0f} ms |")
     print(
-        f"| startup: textual hello-world first paint | {ms['bare'][1]:.0f} | ms "
-        f"| median of {RUNS}, min {ms['bare'][0]:.0f} ms, same run |"
+        f"| startup: textual hello-world first paint | {ms['bare'][1]:.0f} | ms | median of {RUNS}, min {ms['bare'][0]:.0f} ms, same run |"
     )
     print(
         f"| startup: dltui time until ready (records loaded) | {ms['ready'][1]:.0f} | ms "

@@ -72,9 +72,7 @@ def verdict(row: list[str]) -> tuple[str, str]:
 def run_script(script: Path, env: dict[str, str]) -> tuple[list[list[str]], str | None]:
     """The script's rows, and a one-line failure (or None)."""
     try:
-        done = subprocess.run(
-            [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=DEADLINE_S
-        )
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=DEADLINE_S)
     except subprocess.TimeoutExpired as err:
         out = err.stdout.decode() if isinstance(err.stdout, bytes) else (err.stdout or "")
         return parse_rows(out), f"ran past its {DEADLINE_S:.0f} s deadline"

@@ -49,8 +49,13 @@ def _message_start(model: str = "claude-test") -> tuple[str, dict]:
     return _event(
         "message_start",
         message={
-            "id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": [],
-            "stop_reason": None, "stop_sequence": None,
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
             "usage": {"input_tokens": 12, "output_tokens": 1, "cache_read_input_tokens": 0},
         },
     )
@@ -90,9 +95,7 @@ def tool_reply(text: str, name: str, json_fragments: list[str], tool_id: str = "
         events += _text_block(0, [text])
         index = 1
     events.append(_event("content_block_start", index=index, content_block={"type": "tool_use", "id": tool_id, "name": name, "input": {}}))
-    events += [
-        _event("content_block_delta", index=index, delta={"type": "input_json_delta", "partial_json": f}) for f in json_fragments
-    ]
+    events += [_event("content_block_delta", index=index, delta={"type": "input_json_delta", "partial_json": f}) for f in json_fragments]
     events.append(_event("content_block_stop", index=index))
     return events + _end("tool_use")
 

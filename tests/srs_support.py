@@ -13,7 +13,7 @@ from pathlib import Path
 from dltui.context import StudyContext
 from dltui.settings import load_settings
 
-QUESTIONS = '''
+QUESTIONS = """
 ## Socratic questions
 
 ```toml
@@ -33,7 +33,7 @@ prompt = "How?"
 key_points = ["like this"]
 hint = "Think once more."
 ```
-'''
+"""
 
 
 def _topic(topic_id: str, title: str, domain: str, prerequisites: list[str], labs: list[str], cards: str) -> str:
@@ -74,7 +74,7 @@ source = "A book, ch. 1"
 
 ALPHA_CARDS = (
     _recall("alpha/r1", "What is alpha?", "The first letter")
-    + '''
+    + """
 [[card]]
 id = "alpha/m1"
 kind = "mcq"
@@ -92,7 +92,7 @@ answer = 42
 tolerance = 0
 why = "6 * 7 = 42."
 source = "A book, ch. 3"
-'''
+"""
 )
 
 

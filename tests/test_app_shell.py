@@ -94,9 +94,7 @@ STARTUP_PROBE = textwrap.dedent(
 
 
 def test_tui_process_never_imports_torch(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-c", STARTUP_PROBE, str(tmp_path / "tutor.db")], capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run([sys.executable, "-c", STARTUP_PROBE, str(tmp_path / "tutor.db")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     heavy = json.loads(done.stdout.strip().splitlines()[-1])
     assert "torch" not in heavy

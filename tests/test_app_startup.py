@@ -64,7 +64,9 @@ SHELL_PROBE = textwrap.dedent(
 def test_the_first_frame_needs_no_database_or_curriculum_modules(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", SHELL_PROBE, str(tmp_path / "tutor.db"), json.dumps(HEAVY)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     lines = done.stdout.strip().splitlines()
     assert lines and json.loads(lines[0]) == [], "importing the app and its command line must stay light"

@@ -55,9 +55,7 @@ def test_schedule_history_suspend_and_bury(learner):
     assert (card.state, card.reps, card.lapses) == ("learning", 2, 0)
     assert card.stability is not None and card.difficulty is not None and card.due is not None
     history = card_history(learner, first)
-    assert [(a.rating, a.mode, a.answer_given) for a in history] == [
-        (Rating.Again, "quiz", "(m, n)"), (Rating.Good, "review", None)
-    ]
+    assert [(a.rating, a.mode, a.answer_given) for a in history] == [(Rating.Again, "quiz", "(m, n)"), (Rating.Good, "review", None)]
     set_suspended(learner, first, True)
     assert browsed_card(learner, first, clock).suspended
     set_suspended(learner, first, False)

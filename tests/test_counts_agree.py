@@ -48,7 +48,9 @@ def a_day_of_study(context):
 def run_cli(context, *args):
     done = subprocess.run(
         [sys.executable, "-m", "dltui", "--db", str(context.settings.db_path), *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"},
     )
     assert done.returncode == 0, done.stderr

@@ -20,7 +20,7 @@ title = "Nets"
 weight = 0.5
 """
 
-CARDS = '''
+CARDS = """
 [[card]]
 id = "{id}/sum"
 kind = "numeric"
@@ -38,13 +38,15 @@ choices = ["a", "b"]
 answer = "b"
 why = "Because."
 source = "Any textbook"
-'''
+"""
 
 
 def topic_file(topic_id="alpha", domain="A", prerequisites=(), cards=None, extra_front="", questions=None):
     prereqs = ", ".join(f'"{p}"' for p in prerequisites)
-    questions = questions if questions is not None else (
-        '[[question]]\nkind = "opener"\nprompt = "What do you know?"\nkey_points = ["x"]\nhint = "think"\n'
+    questions = (
+        questions
+        if questions is not None
+        else ('[[question]]\nkind = "opener"\nprompt = "What do you know?"\nkey_points = ["x"]\nhint = "think"\n')
     )
     cards = cards if cards is not None else CARDS.format(id=topic_id)
     return (
@@ -91,11 +93,14 @@ def test_bad_front_matter_toml_names_file_and_line(tmp_path):
 
 
 def test_unknown_prerequisite_and_cycle_are_reported(tmp_path):
-    root = make_tree(tmp_path, {
-        "A/01-alpha.md": topic_file("alpha", prerequisites=["beta"]),
-        "A/02-beta.md": topic_file("beta", prerequisites=["alpha"]),
-        "B/01-gamma.md": topic_file("gamma", domain="B", prerequisites=["nowhere"]),
-    })
+    root = make_tree(
+        tmp_path,
+        {
+            "A/01-alpha.md": topic_file("alpha", prerequisites=["beta"]),
+            "A/02-beta.md": topic_file("beta", prerequisites=["alpha"]),
+            "B/01-gamma.md": topic_file("gamma", domain="B", prerequisites=["nowhere"]),
+        },
+    )
     found = problems_for(root)
     assert ("B/01-gamma.md", "prerequisites", "unknown topic 'nowhere'", 0) in found
     cycles = [f for f in found if f[2].startswith("cycle:")]
@@ -103,11 +108,14 @@ def test_unknown_prerequisite_and_cycle_are_reported(tmp_path):
 
 
 def test_duplicate_topic_and_card_ids(tmp_path):
-    root = make_tree(tmp_path, {
-        "A/01-alpha.md": topic_file("alpha"),
-        "A/02-alpha.md": topic_file("alpha"),
-        "B/01-beta.md": topic_file("beta", domain="B", cards=CARDS.format(id="beta") + CARDS.format(id="beta")),
-    })
+    root = make_tree(
+        tmp_path,
+        {
+            "A/01-alpha.md": topic_file("alpha"),
+            "A/02-alpha.md": topic_file("alpha"),
+            "B/01-beta.md": topic_file("beta", domain="B", cards=CARDS.format(id="beta") + CARDS.format(id="beta")),
+        },
+    )
     found = problems_for(root)
     assert any(f[1] == "id" and "duplicate topic id 'alpha'" in f[2] for f in found)
     assert any(f[0] == "B/01-beta.md" and f[1] == "card beta/sum" and "duplicate card id" in f[2] for f in found)
@@ -117,7 +125,7 @@ def test_duplicate_topic_and_card_ids(tmp_path):
     "broken, field, message",
     [
         ('answer = "b"', "card alpha/pick", "'answer' must be a letter a-b"),
-        ('answer = 3\n', "card alpha/sum", None),
+        ("answer = 3\n", "card alpha/sum", None),
         ('why = "Arithmetic."', "card alpha/sum", "'why' is missing or empty"),
         ('kind = "numeric"', "card alpha/sum", "'kind' must be one of"),
     ],
@@ -125,7 +133,7 @@ def test_duplicate_topic_and_card_ids(tmp_path):
 def test_bad_card_is_reported_with_its_id_and_line_and_others_load(tmp_path, broken, field, message):
     replacements = {
         'answer = "b"': 'answer = "z"',
-        'answer = 3\n': 'answer = "three"\n',
+        "answer = 3\n": 'answer = "three"\n',
         'why = "Arithmetic."': 'why = ""',
         'kind = "numeric"': 'kind = "essay"',
     }
@@ -146,8 +154,16 @@ def test_missing_sections_sources_and_wrong_folder(tmp_path):
     no_sources = topic_file("alpha").replace('[[sources]]\ntitle = "A book"\nurl = "https://example.org/book"\n', "")
     no_cards = topic_file("beta").split("## Quiz cards")[0]
     wrong_folder = topic_file("gamma", domain="A")
-    root = make_tree(tmp_path, {"A/01-alpha.md": no_sources, "A/02-beta.md": no_cards, "B/01-gamma.md": wrong_folder,
-                                "B/notes.md": "stray", "A/03-delta.md": "no front matter"})
+    root = make_tree(
+        tmp_path,
+        {
+            "A/01-alpha.md": no_sources,
+            "A/02-beta.md": no_cards,
+            "B/01-gamma.md": wrong_folder,
+            "B/notes.md": "stray",
+            "A/03-delta.md": "no front matter",
+        },
+    )
     found = problems_for(root)
     assert any(f[0] == "A/01-alpha.md" and f[1] == "sources" for f in found)
     assert any(f[0] == "A/02-beta.md" and f[1] == "Quiz cards" and "missing" in f[2] for f in found)

@@ -26,9 +26,7 @@ def _numeric_cards(curriculum):
 
 
 def test_every_numeric_card_is_computed_or_explained(bundled_curriculum):
-    missing = [
-        c.id for c in _numeric_cards(bundled_curriculum) if c.id not in ANSWERS and c.id not in NOT_COMPUTABLE
-    ]
+    missing = [c.id for c in _numeric_cards(bundled_curriculum) if c.id not in ANSWERS and c.id not in NOT_COMPUTABLE]
     assert not missing, f"numeric cards without an independent computation: {missing}"
 
 

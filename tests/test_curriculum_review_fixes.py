@@ -1,5 +1,6 @@
 """The cards and sources a blind review found weak (issue 18): each fix is pinned here."""
 
+
 def test_positional_encoding_card_accepts_sin_1_to_four_places(bundled_curriculum):
     card = bundled_curriculum.card("transformer/positional-encoding-value")
     for written in ("0.841", "0.8415", "0.84147"):

@@ -27,8 +27,11 @@ def test_doctor_reports_database_curriculum_torch_and_key_state(tmp_path):
 def test_doctor_text_without_key(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
     done = subprocess.run(
-        [sys.executable, "-m", "dltui", "doctor"], env={**env, "DLTUI_DB": str(tmp_path / "t.db")},
-        capture_output=True, text=True, timeout=180,
+        [sys.executable, "-m", "dltui", "doctor"],
+        env={**env, "DLTUI_DB": str(tmp_path / "t.db")},
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr
     assert "key not set (the offline tutor is used)" in done.stdout

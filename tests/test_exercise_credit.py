@@ -20,10 +20,13 @@ MLP_LAB = "numpy-mlp"
 
 def test_passing_the_mlp_exercise_raises_exactly_the_declared_topics_and_keeps_the_gap(context):
     tools = ToolBox(context, assessor="offline")
-    assert not tools.run("record_assessment", {"topic_id": "gradient-descent", "level": "needs_work", "confidence": 0.7,
-                                               "evidence": "could not say why the loss diverged"}).is_error
-    assert not tools.run("log_gap", {"topic_id": "gradient-descent", "description": "thinks a larger step is always faster",
-                                     "severity": "high"}).is_error
+    assert not tools.run(
+        "record_assessment",
+        {"topic_id": "gradient-descent", "level": "needs_work", "confidence": 0.7, "evidence": "could not say why the loss diverged"},
+    ).is_error
+    assert not tools.run(
+        "log_gap", {"topic_id": "gradient-descent", "description": "thinks a larger step is always faster", "severity": "high"}
+    ).is_error
     before = topic_mastery(context)
 
     runner = open_runner(context.settings, context.store)

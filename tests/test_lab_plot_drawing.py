@@ -47,6 +47,7 @@ def reference_downsample(xs: list[float], ys: list[float], width: int) -> tuple[
     MAX_BLOCKS blocks); the blocks are cut into min(width - 2, blocks) runs of equal length (±1);
     a run's point is the mean over its pairs where both x and y are finite (none: no point).
     """
+
     def finite(x, y):
         return math.isfinite(x) and math.isfinite(y)
 
@@ -151,9 +152,14 @@ def cells(strips) -> list[list[tuple[str, object]]]:
     return [[(char, segment.style) for segment in strip for char in segment.text] for strip in strips]
 
 
-@pytest.mark.parametrize("panels, log_scale, size, theme", [
-    ("both", False, (92, 28), "textual-dark"), ("loss", True, (60, 16), "textual-light"), ("acc", False, (120, 40), "nord"),
-])
+@pytest.mark.parametrize(
+    "panels, log_scale, size, theme",
+    [
+        ("both", False, (92, 28), "textual-dark"),
+        ("loss", True, (60, 16), "textual-light"),
+        ("acc", False, (120, 40), "nord"),
+    ],
+)
 async def test_plot_cells_look_exactly_as_plotexts_ansi_text_did(tmp_path: Path, panels, log_scale, size, theme):
     """Same characters in the same colours as plotext's ANSI text read back by Rich: curves,
     axes, round ticks, titles and the prediction line."""

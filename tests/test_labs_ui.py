@@ -26,9 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZE = (100, 30)
 
 
-
-
-
 def open_context(lab_settings) -> StudyContext:
     return StudyContext.open(settings=lab_settings)
 
@@ -67,7 +64,7 @@ def messages(app) -> list[str]:
 def plot_lines(app) -> list[str]:
     """The plot as the learner sees it: its rows of the screen, from the panel titles to the axis name."""
     region = app.query_one(MetricPlot).region
-    return [line[region.x: region.right] for line in screen_text(app).splitlines()[region.y: region.bottom]]
+    return [line[region.x : region.right] for line in screen_text(app).splitlines()[region.y : region.bottom]]
 
 
 def plotted(app) -> bool:

@@ -38,22 +38,34 @@ SWINGING = [6.18, 2.63, 6.13, 6.91, 2.50, 6.28, 6.91, 2.47, 6.30, 6.91, 2.48, 6.
 HEALTHY = [0.7 * math.exp(-k / 15) + 0.001 for k in range(100)]
 
 
-def make_run(context, run_id: str, losses: list[float], *, lab_id: str = "numpy-xor", extra: dict | None = None,
-             end: str | None = "ok", session_id: int | None = None, kind: RunKind = RunKind.RUN) -> LabRun:
+def make_run(
+    context,
+    run_id: str,
+    losses: list[float],
+    *,
+    lab_id: str = "numpy-xor",
+    extra: dict | None = None,
+    end: str | None = "ok",
+    session_id: int | None = None,
+    kind: RunKind = RunKind.RUN,
+) -> LabRun:
     """A run folder as a lab writes it (events.jsonl: start, metrics, end) and its row, still running
     as far as the database knows (the runner finishes it: `finish`)."""
     run_dir = Path(context.settings.runs_dir) / run_id
     run_dir.mkdir(parents=True)
     extra = extra or {}
     events = [{"v": 1, "type": "start", "lab": lab_id, "params": {}, "t": 0.0}]
-    events += [{"v": 1, "type": "metrics", "step": i * 20, "epoch": i * 20, "values": {"train/loss": v}, "t": float(i)}
-               for i, v in enumerate(losses)]
+    events += [
+        {"v": 1, "type": "metrics", "step": i * 20, "epoch": i * 20, "values": {"train/loss": v}, "t": float(i)}
+        for i, v in enumerate(losses)
+    ]
     if end is not None:
         events.append({"v": 1, "type": "end", "status": end, "summary": {"train/loss": losses[-1], **extra}, "t": 99.0})
     (run_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     (run_dir / "stdout.log").write_text("")
-    return records.add_run(context.store, LabRun(id=run_id, lab_id=lab_id, kind=kind, params={}, run_dir=str(run_dir),
-                                                  session_id=session_id))
+    return records.add_run(
+        context.store, LabRun(id=run_id, lab_id=lab_id, kind=kind, params={}, run_dir=str(run_dir), session_id=session_id)
+    )
 
 
 def finish(context, run: LabRun, status: RunStatus = RunStatus.OK, final: dict | None = None) -> LabRun:
@@ -84,8 +96,10 @@ def test_a_learning_rate_sweep_predicted_run_by_run_is_scored_by_the_runner_and_
     save_prediction(context, fast.id, Guess(shape=PredictedShape.DIVERGES))  # lr=1.0 diverges: wrong
     notes_path = close_session(context)  # the notes are written while the runs go on
     waiting = section(notes_path.read_text(), "Predictions")
-    assert waiting == [f"- numpy-xor ({diverging.id}): predicted diverges — waiting for the run to end",
-                       f"- numpy-xor ({fast.id}): predicted diverges — waiting for the run to end"]
+    assert waiting == [
+        f"- numpy-xor ({diverging.id}): predicted diverges — waiting for the run to end",
+        f"- numpy-xor ({fast.id}): predicted diverges — waiting for the run to end",
+    ]
 
     for run in runs:
         assert runner.wait(run, timeout=60).status is RunStatus.OK  # the installed on_finish hook scores it
@@ -111,8 +125,10 @@ def test_a_learning_rate_sweep_predicted_run_by_run_is_scored_by_the_runner_and_
     again = begin_session(context)  # within the idle gap: the same session; its notes are rewritten
     assert again.id == session.id
     lines = section(notes_path.read_text(), "Predictions")
-    assert lines == [f"- numpy-xor ({diverging.id}): predicted diverges — {right.outcome}",
-                     f"- numpy-xor ({fast.id}): predicted diverges — {wrong.outcome}"]
+    assert lines == [
+        f"- numpy-xor ({diverging.id}): predicted diverges — {right.outcome}",
+        f"- numpy-xor ({fast.id}): predicted diverges — {wrong.outcome}",
+    ]
     close_session(context)
 
 
@@ -122,8 +138,12 @@ def test_metric_predictions_are_right_up_to_the_edge_of_their_tolerance(context,
     assert tolerance_text("train/acc", 0.97) == "within ±0.01"
     assert tolerance_text("val/loss", 0.5) == "within ±10% (±0.05)"
     # An accuracy: numpy-xor's target is train/acc; the edge (0.01 away) is right, past it wrong.
-    guesses = {"edge": Guess(value=0.99), "past": Guess(value=0.989), "both": Guess(PredictedShape.CONVERGES, 1.0),
-               "half": Guess(PredictedShape.DIVERGES, 1.0)}
+    guesses = {
+        "edge": Guess(value=0.99),
+        "past": Guess(value=0.989),
+        "both": Guess(PredictedShape.CONVERGES, 1.0),
+        "half": Guess(PredictedShape.DIVERGES, 1.0),
+    }
     for name, guess in guesses.items():
         run = make_run(context, f"acc-{name}", HEALTHY, extra={"train/acc": 1.0})
         assert save_prediction(context, run.id, guess).metric == "train/acc"
@@ -131,11 +151,16 @@ def test_metric_predictions_are_right_up_to_the_edge_of_their_tolerance(context,
     scored = {name: prediction_for(context, f"acc-{name}") for name in guesses}
     assert [scored[n].value_right for n in guesses] == [True, False, True, True]
     assert scored["edge"].actual_value == 1.0 and scored["edge"].tolerance == 0.01
-    assert scored["past"].outcome == ("You predicted train/acc 0.989 within ±0.01; it converged (train/loss 0.701 -> 0.00195) "
-                                      "and train/acc ended at 1. Wrong value.")
+    assert scored["past"].outcome == (
+        "You predicted train/acc 0.989 within ±0.01; it converged (train/loss 0.701 -> 0.00195) and train/acc ended at 1. Wrong value."
+    )
     assert scored["half"].outcome.endswith("Wrong shape, right value.")
-    assert [a.level for a in assessments(context)] == [AssessmentLevel.STRONG, AssessmentLevel.NEEDS_WORK,
-                                                       AssessmentLevel.STRONG, AssessmentLevel.PARTIAL]
+    assert [a.level for a in assessments(context)] == [
+        AssessmentLevel.STRONG,
+        AssessmentLevel.NEEDS_WORK,
+        AssessmentLevel.STRONG,
+        AssessmentLevel.PARTIAL,
+    ]
 
     # A loss: ±10% of the prediction. A lab of the learner's own with a val/loss target.
     folder = tmp_path / "my-lab"
@@ -170,8 +195,10 @@ def test_a_crash_is_an_outcome_and_a_curve_too_short_with_no_metric_records_noth
     assert records.get_run(context.store, crashed.id).status is RunStatus.CRASHED
     scored = score_prediction(context, crashed)
     assert scored.shape_right is True and scored.value_right is None  # train/acc was never reported
-    assert scored.outcome == ("You predicted it would diverge, with train/acc 0.75 within ±0.01; the run crashed, it diverged "
-                              "(train/loss 6.18 -> 6.91) and it never reported train/acc. Right shape, value not scored.")
+    assert scored.outcome == (
+        "You predicted it would diverge, with train/acc 0.75 within ±0.01; the run crashed, it diverged "
+        "(train/loss 6.18 -> 6.91) and it never reported train/acc. Right shape, value not scored."
+    )
     assert [(a.topic_id, a.level) for a in assessments(context)] == [("gradient-descent", AssessmentLevel.STRONG)]
 
     short = make_run(context, "short", [0.7, 0.6], end="failed")
@@ -216,8 +243,11 @@ def test_a_guess_that_cannot_be_scored_fairly_is_refused_with_the_reason(context
 
 def test_a_prediction_is_the_topics_latest_assessment_and_an_exercise_row_is_not(context):
     with context.store.session() as db:
-        db.add(Assessment(topic_id="gradient-descent", level=AssessmentLevel.STRONG, assessor="claude",
-                          created_at=utcnow() - timedelta(hours=1)))
+        db.add(
+            Assessment(
+                topic_id="gradient-descent", level=AssessmentLevel.STRONG, assessor="claude", created_at=utcnow() - timedelta(hours=1)
+            )
+        )
     assert topic_mastery(context, topics=["gradient-descent"])["gradient-descent"].assessment is AssessmentLevel.STRONG
     run = make_run(context, "swing", SWINGING)
     save_prediction(context, run.id, Guess(PredictedShape.CONVERGES))  # it diverges: needs work on gradient descent
@@ -250,8 +280,10 @@ def test_the_migration_adds_the_prediction_table_to_an_older_database(tmp_path):
     path = tmp_path / "tutor.db"
     Store(path).close()
     with sqlite3.connect(path) as connection:  # as a version-2 file: no prediction table
-        connection.execute("INSERT INTO labrun (id, lab_id, kind, params, status, run_dir, started_at, final_metrics) "
-                           "VALUES ('old-run', 'numpy-xor', 'run', '{}', 'OK', '', '2026-01-01 10:00:00', '{}')")
+        connection.execute(
+            "INSERT INTO labrun (id, lab_id, kind, params, status, run_dir, started_at, final_metrics) "
+            "VALUES ('old-run', 'numpy-xor', 'run', '{}', 'OK', '', '2026-01-01 10:00:00', '{}')"
+        )
         connection.execute("DROP TABLE prediction")
         connection.execute("PRAGMA user_version=2")
     store = Store(path)

@@ -123,7 +123,9 @@ async def test_a_driven_session_lands_in_notes_tracker_and_json(context, tmp_pat
 
     done = subprocess.run(
         [sys.executable, "-m", "dltui", "--db", str(context.settings.db_path), "progress", "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     reported = json.loads(done.stdout)

@@ -16,8 +16,16 @@ from textual.widgets import TabbedContent
 README = Path(__file__).resolve().parent.parent / "README.md"
 GLOBAL = "global"
 NAMED_KEYS = {
-    "esc": "escape", "enter": "enter", "space": "space", "tab": "tab", "pgup": "pageup", "pgdn": "pagedown",
-    "?": "question_mark", "+": "plus", "-": "minus", "/": "slash",
+    "esc": "escape",
+    "enter": "enter",
+    "space": "space",
+    "tab": "tab",
+    "pgup": "pageup",
+    "pgdn": "pagedown",
+    "?": "question_mark",
+    "+": "plus",
+    "-": "minus",
+    "/": "slash",
 }
 
 

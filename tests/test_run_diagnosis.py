@@ -114,9 +114,7 @@ def test_noisy():
     assert "jumps by about" in diagnosis.evidence
 
 
-@pytest.mark.parametrize(
-    "series", [{"train/loss": [2.3, 1.2, 0.9]}, {"train/loss": []}, {"train/acc": [0.1, 0.5, 0.7, 0.9, 0.95]}, {}]
-)
+@pytest.mark.parametrize("series", [{"train/loss": [2.3, 1.2, 0.9]}, {"train/loss": []}, {"train/acc": [0.1, 0.5, 0.7, 0.9, 0.95]}, {}])
 def test_too_short(series):
     assert diagnose(series).shape is CurveShape.TOO_SHORT
 

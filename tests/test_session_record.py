@@ -73,8 +73,10 @@ async def say(pilot, pane, text: str | None) -> None:
     A retry may replace the last reply rather than add one, so the test waits for a newer one."""
 
     def latest_reply():  # by time: SQLite may give a replacing reply the id of the one it replaced
-        return max((m.created_at for m in pane.chat.messages() if m.role == "assistant" and m.status == "complete"),
-                   default=datetime.min.replace(tzinfo=timezone.utc))
+        return max(
+            (m.created_at for m in pane.chat.messages() if m.role == "assistant" and m.status == "complete"),
+            default=datetime.min.replace(tzinfo=timezone.utc),
+        )
 
     before = latest_reply()
     if text is None:
@@ -111,8 +113,12 @@ async def test_a_mixed_session_is_one_session_and_its_notes_tell_the_truth(conte
     runner = open_runner(context.settings, context.store)
     runner.reconcile()  # re-attach to the run the closed app left going
     theirs = cards_of(context, "calculus-chain-rule")[:4]
-    second = subprocess.Popen([sys.executable, "-c", SECOND_PROCESS, str(context.settings.db_path), *map(str, theirs)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(
+        [sys.executable, "-c", SECOND_PROCESS, str(context.settings.db_path), *map(str, theirs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _answered(context, theirs):
         time.sleep(0.1)

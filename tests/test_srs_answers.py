@@ -124,7 +124,12 @@ def test_add_card_from_the_tutor(context):
     with context.store.session() as session:
         row = session.get(CardState, card_id)
     assert (row.topic_id, row.origin, row.front, row.back, row.source, row.state) == (
-        "beta", "tutor", "What comes after beta?", "gamma", "chat, 1 April", 0
+        "beta",
+        "tutor",
+        "What comes after beta?",
+        "gamma",
+        "chat, 1 April",
+        0,
     )
     assert row.card_key.startswith("tutor/beta/")
     assert add_card(context, "beta", "Another one?", "Yes", origin="gap") != card_id

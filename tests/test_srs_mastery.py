@@ -116,8 +116,14 @@ def test_memory_and_recall_agree_with_fsrs_card_by_card(context, scheduler):
 
     now = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
     chance = random.Random(11)
-    gaps = [timedelta(0), timedelta(days=3), timedelta(days=3) - timedelta(microseconds=1),
-            timedelta(days=40, microseconds=999_999), -timedelta(hours=5), timedelta(seconds=1234.5)]
+    gaps = [
+        timedelta(0),
+        timedelta(days=3),
+        timedelta(days=3) - timedelta(microseconds=1),
+        timedelta(days=40, microseconds=999_999),
+        -timedelta(hours=5),
+        timedelta(seconds=1234.5),
+    ]
     expected: dict[str, list[tuple[float, float]]] = {"alpha": [], "beta": [], "gamma": []}
     with context.store.session() as session:
         for index in range(300):
@@ -138,8 +144,13 @@ def test_memory_and_recall_agree_with_fsrs_card_by_card(context, scheduler):
     result = topic_mastery(context, now=now, scheduler=scheduler)
     for topic, pairs in expected.items():
         with context.store.read() as session:
-            active = session.exec(select(CardState).where(CardState.topic_id == topic, CardState.retired == False,  # noqa: E712
-                                                          CardState.suspended == False)).all()  # noqa: E712
+            active = session.exec(
+                select(CardState).where(
+                    CardState.topic_id == topic,
+                    CardState.retired == False,  # noqa: E712
+                    CardState.suspended == False,  # noqa: E712
+                )
+            ).all()
         total = len(active)  # the curriculum's own cards too: new, so they score 0 but count
         assert result[topic].cards_total == total
         assert result[topic].cards_new == sum(1 for row in active if row.state == 0)

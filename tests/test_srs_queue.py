@@ -46,9 +46,7 @@ def test_new_cards_come_topic_by_topic_in_prerequisite_order(tmp_path):
     context = make_context(tmp_path, new_cards_per_day=20)
     queue = queue_at(context, FakeNow(datetime(2026, 1, 5, 12, tzinfo=timezone.utc)))
     # Easy sends each new card straight to review, so only the introduction order shows.
-    assert drain(queue, Rating.Easy) == [
-        "alpha/r1", "alpha/m1", "alpha/n1", "beta/r1", "beta/r2", "gamma/r1", "gamma/r2", "gamma/r3"
-    ]
+    assert drain(queue, Rating.Easy) == ["alpha/r1", "alpha/m1", "alpha/n1", "beta/r1", "beta/r2", "gamma/r1", "gamma/r2", "gamma/r3"]
     context.close()
 
 

@@ -54,7 +54,12 @@ def test_scripted_reviews_through_the_queue_match_fsrs_exactly(context):
     for card_id, expected in direct.items():
         got = card_from_row(rows[card_id], now.value)
         assert (got.state, got.step, got.stability, got.difficulty, got.due, got.last_review) == (
-            expected.state, expected.step, expected.stability, expected.difficulty, expected.due, expected.last_review
+            expected.state,
+            expected.step,
+            expected.stability,
+            expected.difficulty,
+            expected.due,
+            expected.last_review,
         ), rows[card_id].card_key
     assert [(log.card_id, log.rating, log.reviewed_at, log.duration_ms) for log in logs] == [
         (log.card_id, int(log.rating), log.review_datetime, log.review_duration) for log in direct_logs
@@ -89,7 +94,12 @@ def test_new_row_is_fsrs_fresh_card(context):
         row = session.exec(select(CardState)).first()
     card = card_from_row(row, START)
     assert (card.card_id, card.state, card.step, card.stability, card.difficulty, card.last_review) == (
-        row.id, State.Learning, 0, None, None, None
+        row.id,
+        State.Learning,
+        0,
+        None,
+        None,
+        None,
     )
 
 
@@ -110,8 +120,14 @@ def test_preview_shows_what_each_rating_gives_without_changing_the_card():
 
 @pytest.mark.parametrize(
     "interval, label",
-    [(timedelta(seconds=20), "1m"), (timedelta(minutes=10), "10m"), (timedelta(hours=5), "5h"),
-     (timedelta(days=3), "3d"), (timedelta(days=75), "2.5mo"), (timedelta(days=800), "2.2y")],
+    [
+        (timedelta(seconds=20), "1m"),
+        (timedelta(minutes=10), "10m"),
+        (timedelta(hours=5), "5h"),
+        (timedelta(days=3), "3d"),
+        (timedelta(days=75), "2.5mo"),
+        (timedelta(days=800), "2.2y"),
+    ],
 )
 def test_interval_labels(interval, label):
     assert interval_label(interval) == label

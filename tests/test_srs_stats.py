@@ -28,22 +28,24 @@ def add_logs(context, entries):
 def test_today_streak_retention_heatmap_in_local_days(tmp_path):
     context = open_context(tmp_path, day_starts_at_hour=4)
     sync_cards(context)
-    add_logs(context, [
-        (local(2026, 3, 1, 12), 3, 2, "review"),  # an older day, then a gap on 2 March
-        (local(2026, 3, 3, 10), 3, 2, "review"),
-        (local(2026, 3, 4, 2, 30), 1, 2, "review"),  # 02:30 still belongs to 3 March
-        (local(2026, 3, 4, 21), 3, 0, "review"),  # a new card: not part of retention
-        (local(2026, 3, 5, 8), 4, 2, "quiz"),  # a quiz answer: a study day, not retention
-        (local(2026, 3, 6, 9), 2, 2, "review"),
-        (local(2026, 3, 6, 9, 5), 3, 1, "review"),
-    ])
+    add_logs(
+        context,
+        [
+            (local(2026, 3, 1, 12), 3, 2, "review"),  # an older day, then a gap on 2 March
+            (local(2026, 3, 3, 10), 3, 2, "review"),
+            (local(2026, 3, 4, 2, 30), 1, 2, "review"),  # 02:30 still belongs to 3 March
+            (local(2026, 3, 4, 21), 3, 0, "review"),  # a new card: not part of retention
+            (local(2026, 3, 5, 8), 4, 2, "quiz"),  # a quiz answer: a study day, not retention
+            (local(2026, 3, 6, 9), 2, 2, "review"),
+            (local(2026, 3, 6, 9, 5), 3, 1, "review"),
+        ],
+    )
     now = local(2026, 3, 6, 23, 0)
     stats = review_stats(context, StudyClock(4, TOKYO, lambda: now))
     assert stats.today == date(2026, 3, 6)
     assert stats.reviews_today == 2
     assert stats.streak_days == 4  # 3, 4, 5 and 6 March
-    assert stats.heatmap == {date(2026, 3, 1): 1, date(2026, 3, 3): 2, date(2026, 3, 4): 1, date(2026, 3, 5): 1,
-                             date(2026, 3, 6): 2}
+    assert stats.heatmap == {date(2026, 3, 1): 1, date(2026, 3, 3): 2, date(2026, 3, 4): 1, date(2026, 3, 5): 1, date(2026, 3, 6): 2}
     assert (stats.retention, stats.retention_reviews) == (3 / 4, 4)
     # The next morning before any review the streak still stands; a day later it is broken.
     tomorrow = review_stats(context, StudyClock(4, TOKYO, lambda: local(2026, 3, 7, 12)))
@@ -56,8 +58,14 @@ def test_forecast_counts_due_cards_per_day(tmp_path):
     context = open_context(tmp_path, day_starts_at_hour=4)
     sync_cards(context)
     now = local(2026, 3, 6, 12)
-    dues = [now - timedelta(days=3), now + timedelta(hours=1), local(2026, 3, 7, 3), local(2026, 3, 7, 5),
-            now + timedelta(days=10), now + timedelta(days=45)]
+    dues = [
+        now - timedelta(days=3),
+        now + timedelta(hours=1),
+        local(2026, 3, 7, 3),
+        local(2026, 3, 7, 5),
+        now + timedelta(days=10),
+        now + timedelta(days=45),
+    ]
     with context.store.session() as session:
         rows = session.exec(select(CardState).order_by(CardState.id)).all()
         for row, due in zip(rows, dues):

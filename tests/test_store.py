@@ -147,11 +147,17 @@ def test_a_read_takes_no_lock_and_never_waits_for_a_writer_in_another_process(tm
     store = Store(tmp_path / "tutor.db")
     records.add_run(store, LabRun(id="run-1", lab_id="numpy-xor"))
     holder = subprocess.Popen(  # another process holds the write lock until told to stop
-        [sys.executable, "-c", "import sqlite3, sys\n"
-         f"c = sqlite3.connect({str(store.path)!r}, isolation_level=None)\n"
-         "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE labrun SET status='ok'\")\n"
-         "print('locked', flush=True); sys.stdin.readline(); c.execute('COMMIT')"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys\n"
+            f"c = sqlite3.connect({str(store.path)!r}, isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE'); c.execute(\"UPDATE labrun SET status='ok'\")\n"
+            "print('locked', flush=True); sys.stdin.readline(); c.execute('COMMIT')",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -216,8 +222,9 @@ def test_version_5_drops_the_unused_learner_table_and_keeps_every_other_row(tmp_
     Store(older).close()
     assert "learner" not in {name for _, name, _ in schema(fresh)}
     with sqlite3.connect(older) as connection:  # as a version-4 file, with its learner row
-        connection.execute("CREATE TABLE learner (id INTEGER NOT NULL, name VARCHAR NOT NULL, created_at DATETIME NOT NULL,"
-                           " PRIMARY KEY (id))")
+        connection.execute(
+            "CREATE TABLE learner (id INTEGER NOT NULL, name VARCHAR NOT NULL, created_at DATETIME NOT NULL, PRIMARY KEY (id))"
+        )
         connection.execute("INSERT INTO learner (name, created_at) VALUES ('learner', '2026-01-01 00:00:00.000000')")
         connection.execute("INSERT INTO topicprogress (topic_id) VALUES ('calculus')")
         connection.execute("PRAGMA user_version=4")
@@ -269,7 +276,9 @@ def test_version_6_says_what_kind_of_run_each_run_is_instead_of_a_suffix_on_its_
         assert session.exec(select(Prediction.run_id)).all() == ["adder-1"]
     store.close()
     assert {run_id: (run.lab_id, run.kind) for run_id, run in runs.items()} == {
-        "adder-1": ("adder", RunKind.RUN), "adder-exercise-1": ("adder", RunKind.EXERCISE)}
+        "adder-1": ("adder", RunKind.RUN),
+        "adder-exercise-1": ("adder", RunKind.EXERCISE),
+    }
     assert runs["adder-exercise-1"].passed is True and runs["adder-exercise-1"].final_metrics == {"passed": True}
     assert schema(older) == schema(fresh)
     with sqlite3.connect(older) as connection:

@@ -56,8 +56,7 @@ def test_no_learner_turn_gives_its_own_answer_away(dialogues):
 
 def test_mistake_words_the_learner_used_do_not_count_as_naming_it(bundled_curriculum):
     topic = bundled_curriculum.topics["forward-propagation"]
-    dialogue = _dialogue(topic=topic.id, assess=topic.id, turns=("X is a batch of 64",), mistake=("batch", "rows"),
-                         reveal=("(64,128)",))
+    dialogue = _dialogue(topic=topic.id, assess=topic.id, turns=("X is a batch of 64",), mistake=("batch", "rows"), reveal=("(64,128)",))
     assert not check_reply("Your batch is fine. Try again?", dialogue, topic, []).passed["mentions_mistake"]
     assert check_reply("Which rows does X have? Try again?", dialogue, topic, []).passed["mentions_mistake"]
 
@@ -89,8 +88,9 @@ def test_a_broken_dialogue_file_lists_every_problem(tmp_path, bundled_curriculum
 
 
 def _dialogue(**fields):
-    base = dict(id="d", topic="calculus-chain-rule", kind="wrong-derivative", turns=("t",), mistake=("chain rule",),
-                assess="calculus-chain-rule")
+    base = dict(
+        id="d", topic="calculus-chain-rule", kind="wrong-derivative", turns=("t",), mistake=("chain rule",), assess="calculus-chain-rule"
+    )
     return Dialogue(**{**base, **fields})
 
 
@@ -210,9 +210,11 @@ async def test_claude_path_end_to_end_with_the_new_prompt_parts(dialogues, bundl
     plain = next(d for d in dialogues if d.id == "chain-rule-missing-inner")
     pushback = next(d for d in dialogues if d.id == "early-stopping-best-epoch-pushback")
     api.queue(
-        _assess(plain.topic), text_reply("You have the outer part. What happens to the inside, x²?"),
+        _assess(plain.topic),
+        text_reply("You have the outer part. What happens to the inside, x²?"),
         text_reply("Which epoch had the lowest validation loss?"),
-        _assess("backpropagation"), text_reply("Training stops at 9. But is that the best epoch? Look again."),
+        _assess("backpropagation"),
+        text_reply("Training stops at 9. But is that the best epoch? Look again."),
     )
     report = await run_eval([plain, pushback], bundled_curriculum, tutor="claude", retry_delays=(0,))
     first, second = report.results
@@ -258,8 +260,10 @@ def test_parse_verdict_takes_strict_json_and_reports_anything_else():
 
 def test_agreement_counts_only_labels_the_judge_scored():
     agreement = Agreement()
-    agreement.add({"names_mistake": True, "actionable": True, "holds_position": None},
-                  JudgeScore(scores={"names_mistake": True, "actionable": False, "holds_position": None}))
+    agreement.add(
+        {"names_mistake": True, "actionable": True, "holds_position": None},
+        JudgeScore(scores={"names_mistake": True, "actionable": False, "holds_position": None}),
+    )
     agreement.add({"names_mistake": True, "actionable": True, "holds_position": None}, JudgeScore(error="bad"))
     assert agreement.overall == 0.5 and agreement.unusable == 1 and agreement.replies == 2
 

@@ -102,8 +102,11 @@ async def test_a_short_name_picks_the_topic_it_abbreviates_not_one_that_mentions
 async def test_a_question_that_names_a_topic_by_its_short_name_is_answered_from_that_topic(context):
     # Asked before any topic is open, "what is backprop" is answered from Backpropagation, not from
     # the RNN topic whose text says "backprop" most; "... through time" still goes to the RNN topic.
-    for asked, expected in [("what is backprop", "Backpropagation"), ("how does backprop work", "Backpropagation"),
-                            ("what is backprop through time", "Recurrent neural networks")]:
+    for asked, expected in [
+        ("what is backprop", "Backpropagation"),
+        ("how does backprop work", "Backpropagation"),
+        ("what is backprop through time", "Recurrent neural networks"),
+    ]:
         chat = Chat(context, tutor_kind="offline")
         reply, _ = await say(chat, asked)
         assert reply.text.startswith(f"From **{expected}"), (asked, reply.text[:80])

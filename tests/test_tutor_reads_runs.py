@@ -29,14 +29,18 @@ def make_run(context, run_id: str, losses: list[float], params: dict, status=Run
     run_dir = Path(context.settings.runs_dir) / run_id
     run_dir.mkdir(parents=True)
     events = [{"v": 1, "type": "start", "lab": "numpy-xor", "params": params, "t": 0.0}]
-    events += [{"v": 1, "type": "metrics", "step": i * 20, "epoch": i * 20, "values": {"train/loss": v}, "t": float(i)}
-               for i, v in enumerate(losses)]
+    events += [
+        {"v": 1, "type": "metrics", "step": i * 20, "epoch": i * 20, "values": {"train/loss": v}, "t": float(i)}
+        for i, v in enumerate(losses)
+    ]
     if status is not RunStatus.RUNNING:
         events.append({"v": 1, "type": "end", "status": status.value, "summary": {"train/loss": losses[-1]}, "t": 99.0})
     (run_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     (run_dir / "stdout.log").write_text(stdout)
-    return records.add_run(context.store, LabRun(id=run_id, lab_id="numpy-xor", params=params, status=status,
-                                                 run_dir=str(run_dir), final_metrics={"train/loss": losses[-1]}))
+    return records.add_run(
+        context.store,
+        LabRun(id=run_id, lab_id="numpy-xor", params=params, status=status, run_dir=str(run_dir), final_metrics={"train/loss": losses[-1]}),
+    )
 
 
 @pytest.fixture

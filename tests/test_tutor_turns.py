@@ -153,7 +153,10 @@ def test_with_a_key_the_app_imports_anthropic_on_the_first_message_not_at_start_
     tests = os.path.dirname(os.path.abspath(__file__))
     done = subprocess.run(
         [sys.executable, "-c", APP_WITH_A_KEY, str(tmp_path / "tutor.db"), tests],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith(("mounted", "answered"))]
@@ -173,7 +176,8 @@ async def test_roles_and_statuses_keep_the_text_older_rows_hold(context):
         stored = raw.execute("SELECT role, status FROM message ORDER BY id").fetchall()
         raw.execute(  # a row as an older dltui wrote it
             "INSERT INTO message (conversation_id, role, content, status, meta, created_at) "
-            "VALUES (?, 'notice', 'old', 'error', '{}', '2025-01-01 00:00:00')", (chat.conversation_id,),
+            "VALUES (?, 'notice', 'old', 'error', '{}', '2025-01-01 00:00:00')",
+            (chat.conversation_id,),
         )
         raw.commit()
     finally:

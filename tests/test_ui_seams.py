@@ -12,9 +12,22 @@ import pytest
 APP = Path(__file__).resolve().parent.parent / "app" / "dltui"
 # What a pane may call on the app: Textual's own services, not dltui's cross-area actions.
 TEXTUAL_APP_CALLS = {
-    "notify", "push_screen", "pop_screen", "call_from_thread", "exit", "set_focus", "query_one", "bell",
-    "copy_to_clipboard", "run_worker", "suspend", "set_interval", "set_timer", "get_key_display",
-    "action_show_help_panel", "action_hide_help_panel",
+    "notify",
+    "push_screen",
+    "pop_screen",
+    "call_from_thread",
+    "exit",
+    "set_focus",
+    "query_one",
+    "bell",
+    "copy_to_clipboard",
+    "run_worker",
+    "suspend",
+    "set_interval",
+    "set_timer",
+    "get_key_display",
+    "action_show_help_panel",
+    "action_hide_help_panel",
 }
 
 
@@ -70,7 +83,7 @@ def _cycles(lazy: bool) -> list[list[str]]:
 
     def visit(name: str, trail: list[str]) -> None:
         if name in visiting:
-            cycles.append(trail[trail.index(name):] + [name])
+            cycles.append(trail[trail.index(name) :] + [name])
         if name in done or name in visiting:
             return
         visiting.add(name)

@@ -43,9 +43,7 @@ def probe_torch(timeout: float = 60.0) -> dict:
     if missing_modules(["torch"]):
         return {"error": "not installed", "installed": False}
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", TORCH_PROBE], capture_output=True, text=True, timeout=timeout, check=False
-        )
+        done = subprocess.run([sys.executable, "-c", TORCH_PROBE], capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"error": f"importing torch took over {timeout:.0f} s"}
     if done.returncode != 0:

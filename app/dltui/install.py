@@ -20,8 +20,7 @@ RULES_FILE = "CLAUDE.md"  # the tutor's rules: its system prompt, and what a cod
 # install, a pip install and a checkout (where make pins torch through constraints.txt).
 LABS_EXTRA_HINT = "add it with `pipx inject dltui torch` (a pip install: `pip install 'dltui[labs]'`; a checkout: `make install`)"
 OPTIMIZER_HINT = (
-    "`pipx inject dltui 'fsrs[optimizer]'` (a pip install: `pip install 'dltui[labs]'`; "
-    "a checkout: `make install`, which pins torch)"
+    "`pipx inject dltui 'fsrs[optimizer]'` (a pip install: `pip install 'dltui[labs]'`; a checkout: `make install`, which pins torch)"
 )
 
 

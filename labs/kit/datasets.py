@@ -36,8 +36,20 @@ from .download import ChecksumMismatch, DataFile, DatasetUnavailable, fetch_file
 from .idx import IdxError, read_bytes, read_idx
 
 __all__ = [
-    "VARIANTS", "SPLITS", "load_mnist", "download", "ensure_file", "status", "locate",
-    "cache_dir", "override_dir", "mirrors_for", "DataFile", "DatasetUnavailable", "ChecksumMismatch", "IdxError",
+    "VARIANTS",
+    "SPLITS",
+    "load_mnist",
+    "download",
+    "ensure_file",
+    "status",
+    "locate",
+    "cache_dir",
+    "override_dir",
+    "mirrors_for",
+    "DataFile",
+    "DatasetUnavailable",
+    "ChecksumMismatch",
+    "IdxError",
 ]
 
 

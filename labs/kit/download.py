@@ -119,9 +119,7 @@ def _get(url: str, label: str, progress: bool, timeout: float) -> bytes:
     return data
 
 
-def fetch_file(
-    spec: DataFile, dest_dir: str | os.PathLike, mirrors: list[str], progress: bool = True, timeout: float = 30.0
-) -> Path:
+def fetch_file(spec: DataFile, dest_dir: str | os.PathLike, mirrors: list[str], progress: bool = True, timeout: float = 30.0) -> Path:
     """Download `spec` from the first mirror that serves a file with a matching checksum.
 
     Writes to a temporary file in `dest_dir` and renames it into place. Raises DatasetUnavailable

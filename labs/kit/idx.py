@@ -71,9 +71,7 @@ def parse_idx(data: bytes, name: str = "<bytes>", ndim: int | None = None):
     expected = header + count * size
     if len(data) != expected:
         what = "truncated" if len(data) < expected else "has trailing bytes"
-        raise IdxError(
-            f"{name}: {what}: shape {shape} needs {expected:,} bytes, the file has {len(data):,}"
-        )
+        raise IdxError(f"{name}: {what}: shape {shape} needs {expected:,} bytes, the file has {len(data):,}")
     # frombuffer shares memory with `data`; copy into a native-endian, writable array
     array = np.frombuffer(data, dtype=dtype, count=count, offset=header).reshape(shape)
     return array.astype(array.dtype.newbyteorder("="), copy=True)

@@ -98,7 +98,6 @@ def report(results: list[ParamCheck]) -> str:
     lines = ["param  checked  skipped  max rel error  max abs error  ok"]
     for r in results:
         lines.append(
-            f"{r.name:<6} {r.checked:>7}  {r.skipped:>7}  "
-            f"{r.max_rel_error:>13.2e}  {r.max_abs_error:>13.2e}  {'yes' if r.passed else 'NO'}"
+            f"{r.name:<6} {r.checked:>7}  {r.skipped:>7}  {r.max_rel_error:>13.2e}  {r.max_abs_error:>13.2e}  {'yes' if r.passed else 'NO'}"
         )
     return "\n".join(lines)

@@ -116,8 +116,7 @@ def check_forward_shape(module) -> str:
     n_layers = len(SIZES) - 1
     if len(getattr(model, "inputs", [])) != n_layers:
         raise CheckFailed(
-            f"self.inputs should hold {n_layers} arrays (the input of each layer); "
-            f"it holds {len(getattr(model, 'inputs', []))}"
+            f"self.inputs should hold {n_layers} arrays (the input of each layer); it holds {len(getattr(model, 'inputs', []))}"
         )
     if len(getattr(model, "pre_activations", [])) != n_layers - 1:
         raise CheckFailed(
@@ -145,8 +144,7 @@ def check_forward_values(module) -> str:
     if np.allclose(out, a_all_relu):
         raise CheckFailed("the output has a ReLU on the last layer too: return the last z unchanged (softmax needs raw logits)")
     raise CheckFailed(
-        f"logits differ from the reference (largest difference {np.abs(out - expected).max():.3g}); "
-        "check z = a @ W + b and the ReLU"
+        f"logits differ from the reference (largest difference {np.abs(out - expected).max():.3g}); check z = a @ W + b and the ReLU"
     )
 
 
@@ -183,8 +181,7 @@ def check_backward_values(module) -> str:
                     "check how grad goes back through W[i] and the ReLU of the layer below"
                 )
             raise CheckFailed(
-                f"dW[{i}] differs from the reference (largest difference {np.abs(dW[i] - rW[i]).max():.3g}): "
-                "dL/dW = input.T @ grad"
+                f"dW[{i}] differs from the reference (largest difference {np.abs(dW[i] - rW[i]).max():.3g}): dL/dW = input.T @ grad"
             )
         if not np.allclose(db[i], rb[i], rtol=1e-7, atol=1e-12):
             if np.allclose(db[i] * len(x), rb[i]):

@@ -203,8 +203,7 @@ def main(argv=None) -> int:
             if val_acc > best_val:
                 best_val, best_epoch = val_acc, epoch
                 save_npz(rep.checkpoint_dir / "best.npz", snapshot(epoch))
-            summary.update({"val/acc": val_acc, "best_val/acc": best_val, "epochs": epoch,
-                            "time/epoch_s": float(np.mean(epoch_times))})
+            summary.update({"val/acc": val_acc, "best_val/acc": best_val, "epochs": epoch, "time/epoch_s": float(np.mean(epoch_times))})
 
         if args.epochs > 0:
             # The test set, once: the weights of the best validation epoch, scored on unseen digits.

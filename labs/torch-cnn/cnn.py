@@ -96,10 +96,10 @@ def batch_indices(n: int, batch_size: int, epoch: int, seed: int, workers: Worke
     processes agree on it: process r takes every world_size-th image, a disjoint shard.
     """
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 10_007 + epoch))
-    shard = order[workers.rank::workers.world_size].to(workers.device)  # one copy; the slices are views
+    shard = order[workers.rank :: workers.world_size].to(workers.device)  # one copy; the slices are views
     per_process = max(1, batch_size // workers.world_size)
     steps = max(1, len(order) // workers.world_size // per_process)  # equal on every process
-    return [shard[i * per_process:(i + 1) * per_process] for i in range(steps)]
+    return [shard[i * per_process : (i + 1) * per_process] for i in range(steps)]
 
 
 # ----------------------------------------------------------------------------- learning-rate schedule
@@ -222,8 +222,10 @@ def train(args: argparse.Namespace, workers: Workers, rep) -> int:
             progress = resume(run)
         except (FileNotFoundError, ValueError) as exc:
             return fail(rep, str(exc))
-    rep.log(f"{len(data['train'][1])} training, {len(data['val'][1])} validation, {len(data['test'][1])} test images; "
-            f"{steps_per_epoch} steps per epoch on {workers.world_size} process(es), {device}, {precision}")
+    rep.log(
+        f"{len(data['train'][1])} training, {len(data['val'][1])} validation, {len(data['test'][1])} test images; "
+        f"{steps_per_epoch} steps per epoch on {workers.world_size} process(es), {device}, {precision}"
+    )
     model.train()
     for epoch in range(progress.epoch, args.epochs):
         if not train_one_epoch(run, progress, epoch):
@@ -288,8 +290,11 @@ def train_one_epoch(run: Run, progress: Progress, epoch: int) -> bool:
         correct += (logits.argmax(dim=1) == yb).sum()
         seen += len(yb)
         if progress.step % log_every == 0 or i == len(batches) - 1:
-            rep.metrics(progress.step, {"train/loss": loss_sum.item() / seen, "train/acc": correct.item() / seen, "lr": lr},
-                        epoch=epoch + (i + 1) / len(batches))
+            rep.metrics(
+                progress.step,
+                {"train/loss": loss_sum.item() / seen, "train/acc": correct.item() / seen, "lr": lr},
+                epoch=epoch + (i + 1) / len(batches),
+            )
             rep.progress(progress.step, run.total_steps)
             loss_sum.zero_(), correct.zero_()
             seen = 0
@@ -311,8 +316,12 @@ def end_of_epoch(run: Run, progress: Progress) -> bool:
         progress.best_weights = {k: v.clone() for k, v in run.net.state_dict().items()}
     else:
         progress.stale += 1
-    values = {"val/loss": val["loss"], "val/acc": val["acc"], "time/epoch_s": seconds,
-              "time/images_per_s": run.steps_per_epoch * args.batch_size / seconds}
+    values = {
+        "val/loss": val["loss"],
+        "val/acc": val["acc"],
+        "time/epoch_s": seconds,
+        "time/images_per_s": run.steps_per_epoch * args.batch_size / seconds,
+    }
     rep.metrics(progress.step, values, epoch=progress.epoch)
     rep.log(f"epoch {progress.epoch}/{args.epochs}: {seconds:.1f} s, val/acc {val['acc']:.4f}" + (" (best)" if improved else ""))
     if run.workers.is_main:
@@ -321,8 +330,7 @@ def end_of_epoch(run: Run, progress: Progress) -> bool:
         if improved:
             save(run, progress, BEST_NAME, values)
     if args.patience and progress.stale >= args.patience:
-        rep.log(f"early stop: no better val/acc for {args.patience} epochs "
-                f"(best {progress.best_acc:.4f} at epoch {progress.best_epoch})")
+        rep.log(f"early stop: no better val/acc for {args.patience} epochs (best {progress.best_acc:.4f} at epoch {progress.best_epoch})")
         return False
     return True
 
@@ -333,8 +341,13 @@ def test_once(run: Run, progress: Progress) -> None:
         run.net.load_state_dict(progress.best_weights)
     x_test, y_test = run.data["test"]
     test = evaluate(run.net, x_test, y_test, run.workers, run.autocast)
-    summary = {"test/acc": test["acc"], "test/loss": test["loss"], "val/acc": max(progress.best_acc, 0.0),
-               "best_epoch": progress.best_epoch, "epochs": progress.epoch}
+    summary = {
+        "test/acc": test["acc"],
+        "test/loss": test["loss"],
+        "val/acc": max(progress.best_acc, 0.0),
+        "best_epoch": progress.best_epoch,
+        "epochs": progress.epoch,
+    }
     if progress.epoch_times:
         summary["time/epoch_s"] = sum(progress.epoch_times) / len(progress.epoch_times)
     run.rep.metrics(progress.step, {"test/acc": test["acc"], "test/loss": test["loss"]})
@@ -368,8 +381,14 @@ def resume(run: Run) -> Progress:
     path = checkpoint_to_resume(LAB, run.args.resume, run.run_dir)
     state = load_checkpoint(path, run.net, run.optimizer, map_location=device)
     extra = state["extra"]
-    progress = Progress(epoch=state["epoch"], batches_done=extra["batches_done"], step=extra["step"],
-                        best_acc=extra["best_val_acc"], best_epoch=extra["best_epoch"], stale=extra["epochs_without_gain"])
+    progress = Progress(
+        epoch=state["epoch"],
+        batches_done=extra["batches_done"],
+        step=extra["step"],
+        best_acc=extra["best_val_acc"],
+        best_epoch=extra["best_epoch"],
+        stale=extra["epochs_without_gain"],
+    )
     torch.set_rng_state(extra["rng"].cpu())  # map_location may have moved it to the GPU
     if device.type == "cuda" and extra.get("cuda_rng") is not None:
         torch.cuda.set_rng_state(extra["cuda_rng"].cpu())
@@ -379,8 +398,7 @@ def resume(run: Run) -> Progress:
         progress.best_weights = load_checkpoint(best_file, map_location=device)["model"]
         if run.workers.is_main and best_file.resolve() != (run.checkpoint_dir / BEST_NAME).resolve():
             shutil.copyfile(best_file, run.checkpoint_dir / BEST_NAME)
-    run.rep.log(f"resumed from {path} at epoch {progress.epoch}"
-                + (f", batch {progress.batches_done}" if progress.batches_done else ""))
+    run.rep.log(f"resumed from {path} at epoch {progress.epoch}" + (f", batch {progress.batches_done}" if progress.batches_done else ""))
     return progress
 
 

@@ -17,14 +17,14 @@ def evaluate(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, workers: Wo
     wait for the same number of forward passes on every process.
     """
     net.eval()
-    mine_x, mine_y = x[workers.rank::workers.world_size], y[workers.rank::workers.world_size]
+    mine_x, mine_y = x[workers.rank :: workers.world_size], y[workers.rank :: workers.world_size]
     confusion = torch.zeros(10, 10, dtype=torch.float64, device=x.device)
     loss_sum = torch.zeros(1, dtype=torch.float64, device=x.device)
     predicted, confidence = [], []
     for i in range(0, len(mine_y), batch):
         with autocast():
-            logits = net(mine_x[i:i + batch]).float()
-        target = mine_y[i:i + batch]
+            logits = net(mine_x[i : i + batch]).float()
+        target = mine_y[i : i + batch]
         loss_sum += F.cross_entropy(logits, target, reduction="sum").double()
         probs = logits.softmax(dim=1)
         conf, pred = probs.max(dim=1)

@@ -17,7 +17,7 @@ def confusion_matrix_text(matrix, class_names: list[str] | None = None) -> str:
     names = class_names or [str(i) for i in range(n)]
     width = max(5, max(len(str(v)) for row in rows for v in row) + 1)
     label = max(len("true\\said"), max(len(s) for s in names))
-    lines = ["true\\said".ljust(label) + "".join(s[:width - 1].rjust(width) for s in names) + "   recall"]
+    lines = ["true\\said".ljust(label) + "".join(s[: width - 1].rjust(width) for s in names) + "   recall"]
     for i, row in enumerate(rows):
         total = sum(row)
         recall = row[i] / total if total else 0.0
@@ -35,7 +35,7 @@ def image_text(image, crop: int = 2) -> list[str]:
 
     `crop` pixels are cut from every edge: MNIST digits sit inside a blank 4-pixel border.
     """
-    pixels = [[float(v) for v in row[crop:len(row) - crop]] for row in image[crop:len(image) - crop]]
+    pixels = [[float(v) for v in row[crop : len(row) - crop]] for row in image[crop : len(image) - crop]]
     top = max(max(row) for row in pixels) or 1.0
     scale = 1.0 if top <= 1.0 else 255.0
     lines = []
@@ -57,7 +57,7 @@ def images_side_by_side(images, captions: list[str], per_row: int = 3, gap: int 
     spacer = " " * gap
     lines = []
     for first in range(0, len(drawn), per_row):
-        group, names = drawn[first:first + per_row], captions[first:first + per_row]
+        group, names = drawn[first : first + per_row], captions[first : first + per_row]
         lines += [spacer.join(d[row].ljust(width) for d in group) for row in range(len(group[0]))]
         lines.append(spacer.join(c.ljust(width) for c in names))
     return "\n".join(line.rstrip() for line in lines)

@@ -57,10 +57,13 @@ def relaunch_under_torchrun(procs: int) -> None:
     """
     script = str(Path(sys.argv[0]).resolve())
     command = [
-        sys.executable, "-m", "torch.distributed.run",
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
         "--standalone",  # one machine: torchrun picks a free local port for the processes to meet
         f"--nproc_per_node={procs}",
-        script, *sys.argv[1:],
+        script,
+        *sys.argv[1:],
     ]
     sys.stdout.flush()
     os.execv(sys.executable, command)

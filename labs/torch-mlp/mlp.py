@@ -79,9 +79,9 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 40
     """Mean loss and accuracy over a whole set."""
     loss, correct = 0.0, 0
     for i in range(0, len(y), batch):
-        logits = model(x[i:i + batch])
-        loss += F.cross_entropy(logits, y[i:i + batch], reduction="sum").item()
-        correct += (logits.argmax(dim=1) == y[i:i + batch]).sum().item()
+        logits = model(x[i : i + batch])
+        loss += F.cross_entropy(logits, y[i : i + batch], reduction="sum").item()
+        correct += (logits.argmax(dim=1) == y[i : i + batch]).sum().item()
     return loss / max(len(y), 1), correct / max(len(y), 1)
 
 
@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
         optimizer = torch.optim.SGD(
             [{"params": weights, "weight_decay": args.weight_decay}, {"params": biases, "weight_decay": 0.0}],
-            lr=args.lr, momentum=args.momentum,
+            lr=args.lr,
+            momentum=args.momentum,
         )
         rep.log(f"{len(y_train)} training, {len(y_val)} validation, {len(y_test)} test images; layers {sizes}; {device}")
 
@@ -140,17 +141,17 @@ def main(argv: list[str] | None = None) -> int:
             correct = torch.zeros((), device=device)
             seen = 0
             for start in range(0, len(y_train), args.batch_size):
-                idx = order[start:start + args.batch_size]
+                idx = order[start : start + args.batch_size]
                 xb, yb = x_train[idx], y_train[idx]
                 lr = learning_rate(args, step, total_steps)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
 
-                logits = model(xb)                    # forward: autograd records every operation
-                loss = F.cross_entropy(logits, yb)    # softmax + log-likelihood, numerically stable
+                logits = model(xb)  # forward: autograd records every operation
+                loss = F.cross_entropy(logits, yb)  # softmax + log-likelihood, numerically stable
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()                       # backward: fills p.grad for every parameter
-                optimizer.step()                      # momentum update (and weight decay)
+                loss.backward()  # backward: fills p.grad for every parameter
+                optimizer.step()  # momentum update (and weight decay)
 
                 step += 1
                 seen += len(yb)
@@ -158,8 +159,11 @@ def main(argv: list[str] | None = None) -> int:
                 correct += (logits.argmax(dim=1) == yb).sum()
                 if step % report_every == 0:
                     train_loss = loss_sum.item() / seen
-                    rep.metrics(step, {"train/loss": train_loss, "train/acc": correct.item() / seen, "lr": lr},
-                                epoch=epoch - 1 + (start + len(yb)) / len(y_train))
+                    rep.metrics(
+                        step,
+                        {"train/loss": train_loss, "train/acc": correct.item() / seen, "lr": lr},
+                        epoch=epoch - 1 + (start + len(yb)) / len(y_train),
+                    )
                     rep.progress(step, total_steps)
                     if not math.isfinite(train_loss):
                         rep.log(f"the loss became {train_loss}: try a smaller --lr", "error")
@@ -168,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
                     loss_sum.zero_(), correct.zero_()
                     seen = 0
                 if rep.stop_requested:  # SIGTERM: keep what we have, then stop
-                    path = save_checkpoint(rep.checkpoint_dir / f"stopped-step-{step}.pt", model, optimizer, epoch - 1,
-                                           {}, {"step": step, "sizes": sizes})
+                    path = save_checkpoint(
+                        rep.checkpoint_dir / f"stopped-step-{step}.pt", model, optimizer, epoch - 1, {}, {"step": step, "sizes": sizes}
+                    )
                     rep.checkpoint(path, step)
                     rep.end("cancelled", {**summary, "step": step})
                     return 0
@@ -189,8 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 best_val, best_epoch = val_acc, epoch
                 best_weights = {k: v.clone() for k, v in model.state_dict().items()}
                 save_checkpoint(rep.checkpoint_dir / BEST_NAME, model, optimizer, epoch, values, extra)
-            summary = {"val/acc": val_acc, "best_val/acc": best_val, "epochs": epoch,
-                       "time/epoch_s": sum(epoch_times) / len(epoch_times)}
+            summary = {"val/acc": val_acc, "best_val/acc": best_val, "epochs": epoch, "time/epoch_s": sum(epoch_times) / len(epoch_times)}
 
         if best_weights is not None:
             # The test set, once: the weights of the best validation epoch, scored on unseen digits.

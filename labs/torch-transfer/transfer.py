@@ -77,8 +77,9 @@ def balanced_subset(labels: np.ndarray, n: int, seed: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- training
 
 
-def train_steps(model: nn.Module, params, x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int,
-                lr: float, rep, key: str, progress: dict) -> float:
+def train_steps(
+    model: nn.Module, params, x: torch.Tensor, y: torch.Tensor, steps: int, batch_size: int, lr: float, rep, key: str, progress: dict
+) -> float:
     """`steps` AdamW steps on random batches of (x, y) with a cosine learning rate; returns the last loss."""
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
     generator = torch.Generator().manual_seed(steps)
@@ -90,7 +91,7 @@ def train_steps(model: nn.Module, params, x: torch.Tensor, y: torch.Tensor, step
             raise Stopped()
         if position + batch_size > len(y):  # a new pass over the set: reshuffle
             order, position = torch.randperm(len(y), generator=generator).to(x.device), 0
-        idx = order[position:position + batch_size]
+        idx = order[position : position + batch_size]
         position += batch_size
         for group in optimizer.param_groups:
             group["lr"] = 0.5 * lr * (1 + math.cos(math.pi * step / steps))
@@ -109,7 +110,7 @@ def train_steps(model: nn.Module, params, x: torch.Tensor, y: torch.Tensor, step
 @torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> float:
     model.eval()
-    correct = sum((model(x[i:i + batch]).argmax(dim=1) == y[i:i + batch]).sum().item() for i in range(0, len(y), batch))
+    correct = sum((model(x[i : i + batch]).argmax(dim=1) == y[i : i + batch]).sum().item() for i in range(0, len(y), batch))
     model.train()
     return correct / max(len(y), 1)
 
@@ -127,9 +128,8 @@ def run_strategy(strategy: str, pretrained: dict, train, test, test_features, ar
         # statistics it learned on MNIST instead of updating them.
         model.features.eval().requires_grad_(False)
         with torch.no_grad():
-            features = torch.cat([model.features(x[i:i + 1000]) for i in range(0, len(y), 1000)])
-        train_steps(model.classifier, model.classifier.parameters(), features, y, args.steps, args.batch_size,
-                    args.lr, rep, key, progress)
+            features = torch.cat([model.features(x[i : i + 1000]) for i in range(0, len(y), 1000)])
+        train_steps(model.classifier, model.classifier.parameters(), features, y, args.steps, args.batch_size, args.lr, rep, key, progress)
         return accuracy(model.classifier, test_features, test[1])
     train_steps(model, model.parameters(), x, y, args.steps, args.batch_size, args.lr, rep, key, progress)
     return accuracy(model, *test)
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         body.load_state_dict(pretrained)
         body.eval()
         with torch.no_grad():
-            test_features = torch.cat([body.features(test[0][i:i + 1000]) for i in range(0, len(test[1]), 1000)])
+            test_features = torch.cat([body.features(test[0][i : i + 1000]) for i in range(0, len(test[1]), 1000)])
 
         try:
             for n in sizes:

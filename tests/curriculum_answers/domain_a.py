@@ -47,6 +47,7 @@ def _sum_variance_exact():
     mean = float((pmf * s).sum())
     return round(float((pmf * (s - mean) ** 2).sum()), 9)
 
+
 ANSWERS = {
     # A/01 linear algebra
     "linear-algebra/dense-params": lambda: 784 * 128 + 128,
@@ -72,12 +73,8 @@ ANSWERS = {
     "information-theory/ce-coin": lambda: round(_cross_entropy([0.5, 0.5], [0.9, 0.1]), 3),
     # A/05 numerical stability
     "numerical-stability/lse": lambda: round(float(np.logaddexp.reduce([1000.0, 1001.0, 1002.0])), 3),
-    "numerical-stability/softmax-max": lambda: round(
-        float(np.exp(1002.0 - np.logaddexp.reduce([1000.0, 1001.0, 1002.0]))), 3
-    ),
-    "numerical-stability/exp-overflow-float32": lambda: round(
-        float(np.log(np.finfo(np.float32).max.astype(np.float64))), 1
-    ),
+    "numerical-stability/softmax-max": lambda: round(float(np.exp(1002.0 - np.logaddexp.reduce([1000.0, 1001.0, 1002.0]))), 3),
+    "numerical-stability/exp-overflow-float32": lambda: round(float(np.log(np.finfo(np.float32).max.astype(np.float64))), 1),
     "numerical-stability/exp-overflow-float64": lambda: round(float(np.log(np.finfo(np.float64).max)), 1),
 }
 

@@ -123,16 +123,12 @@ ANSWERS = {
     "loss-functions/softmax-prob": lambda: round(float(_softmax([2.0, 1.0, 0.1])[0]), 3),
     "loss-functions/ce-value": lambda: round(float(-np.log(_softmax([2.0, 1.0, 0.1])[0])), 3),
     "loss-functions/logit-grad": lambda: round(float(_ce_grad_logits([2.0, 1.0, 0.1], 0)[0]), 3),
-    "loss-functions/mse": lambda: round(
-        float(np.mean((np.array([2.5, 0.0, 2.0]) - np.array([3.0, -0.5, 2.0])) ** 2)), 3
-    ),
+    "loss-functions/mse": lambda: round(float(np.mean((np.array([2.5, 0.0, 2.0]) - np.array([3.0, -0.5, 2.0])) ** 2)), 3),
     "loss-functions/initial-loss": lambda: round(float(-np.log(_softmax(np.zeros(10))[0])), 3),
     # B/04 backpropagation (numerical gradients as the independent check)
     "backpropagation/add-mul-x": lambda: round(float(_add_mul_grad()[0]), 6),
     "backpropagation/add-mul-z": lambda: round(float(_add_mul_grad()[2]), 6),
-    "backpropagation/multiply-gate": lambda: round(
-        float(2.0 * _numeric_grad(lambda v: v[0] * v[1], [3.0, -4.0])[0]), 6
-    ),
+    "backpropagation/multiply-gate": lambda: round(float(2.0 * _numeric_grad(lambda v: v[0] * v[1], [3.0, -4.0])[0]), 6),
     "backpropagation/sigmoid-neuron": lambda: round(float(_sigmoid_neuron_dw0()), 3),
     # B/05 gradient descent
     "gradient-descent/one-step": lambda: _gd(10.0, 0.1, 1),
@@ -141,9 +137,7 @@ ANSWERS = {
     "gradient-descent/steps-per-epoch": lambda: math.ceil(60000 / 128),
     "gradient-descent/noise-scaling": lambda: math.sqrt(512 / 32),
     # B/06 vanishing and exploding gradients
-    "vanishing-exploding-gradients/sigmoid-ten-layers": lambda: round(
-        1.0 / float(_sigmoid(0.0) * (1 - _sigmoid(0.0))) ** 10
-    ),
+    "vanishing-exploding-gradients/sigmoid-ten-layers": lambda: round(1.0 / float(_sigmoid(0.0) * (1 - _sigmoid(0.0))) ** 10),
     "vanishing-exploding-gradients/growth": lambda: round(1.1**50, 1),
     "vanishing-exploding-gradients/shrink": lambda: round(0.9**50, 3),
     "vanishing-exploding-gradients/clip-norm": lambda: round(float(_clip([3.0, 4.0], 2.5)[0]), 2),

@@ -118,9 +118,7 @@ ANSWERS = {
     "convolution/resnet-stem-size": lambda: conv_out(224, 7, s=2, p=3),
     "convolution/odd-stride-size": lambda: conv_out(7, 3, s=2, p=1),
     "convolution/params-64-128": lambda: conv_params(3, 64, 128),
-    "convolution/cross-correlation-value": lambda: cross_correlate(
-        np.arange(9).reshape(3, 3), [[0, 1], [2, 3]]
-    )[-1, -1],
+    "convolution/cross-correlation-value": lambda: cross_correlate(np.arange(9).reshape(3, 3), [[0, 1], [2, 3]])[-1, -1],
     # C2 pooling and receptive fields
     "pooling-receptive-fields/maxpool-sum": lambda: pool2d(POOL_INPUT, 2, 2, np.max).sum(),
     "pooling-receptive-fields/avgpool-value": lambda: pool2d(POOL_INPUT, 2, 2, np.mean)[0, 0],
@@ -134,9 +132,7 @@ ANSWERS = {
     "classic-cnns/three-3x3-weights": lambda: 3 * conv_params(3, 256, 256, bias=False),
     "classic-cnns/vgg-final-size": lambda: _repeat_pool(224, times=5),
     # C4 ResNet
-    "resnet/bottleneck-weights": lambda: conv_params(1, 256, 64, False)
-    + conv_params(3, 64, 64, False)
-    + conv_params(1, 64, 256, False),
+    "resnet/bottleneck-weights": lambda: conv_params(1, 256, 64, False) + conv_params(3, 64, 64, False) + conv_params(1, 64, 256, False),
     "resnet/basic-block-weights": lambda: 2 * conv_params(3, 64, 64, False),
     "resnet/projection-weights": lambda: conv_params(1, 64, 128, False),
     "resnet/residual-gradient-product": lambda: np.prod([1 + 0.1] * 10),

@@ -125,8 +125,7 @@ ANSWERS = {
     "style-transfer/gram-size": lambda: gram(np.ones((256, 56 * 56))).size,
     "style-transfer/content-loss": lambda: 0.5 * np.sum((np.array([1, 2, 3]) - np.array([1, 0, 0])) ** 2),
     # G = [[5, 5], [5, 11]] is the Gram matrix of the features in style-transfer/gram-entry.
-    "style-transfer/style-layer-loss": lambda: np.sum((gram([[1, 0, 2], [3, 1, 1]]) - np.array([[4, 5], [5, 9]])) ** 2)
-    / (4 * 2**2 * 3**2),
+    "style-transfer/style-layer-loss": lambda: np.sum((gram([[1, 0, 2], [3, 1, 1]]) - np.array([[4, 5], [5, 9]])) ** 2) / (4 * 2**2 * 3**2),
 }
 
 NOT_COMPUTABLE: dict[str, str] = {}

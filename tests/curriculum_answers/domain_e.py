@@ -80,18 +80,14 @@ ANSWERS = {
     "word-embeddings/cosine": lambda: _cosine([1, 2, 2], [2, 1, 2]),
     "word-embeddings/params": lambda: 2 * 10_000 * 300,
     "word-embeddings/skipgram-pairs": lambda: _skipgram_pairs(5, 2),
-    "word-embeddings/neg-sampling-loss": lambda: float(
-        -np.log(_sigmoid(2.0)) - sum(np.log(_sigmoid(-s)) for s in (1.0, 0.0))
-    ),
-    "word-embeddings/noise-distribution": lambda: float(
-        (np.array([900.0, 100.0]) ** 0.75 / np.sum(np.array([900.0, 100.0]) ** 0.75))[1]
-    ),
+    "word-embeddings/neg-sampling-loss": lambda: float(-np.log(_sigmoid(2.0)) - sum(np.log(_sigmoid(-s)) for s in (1.0, 0.0))),
+    "word-embeddings/noise-distribution": lambda: float((np.array([900.0, 100.0]) ** 0.75 / np.sum(np.array([900.0, 100.0]) ** 0.75))[1]),
     "word-embeddings/glove-weight": lambda: (25 / 100) ** 0.75 if 25 < 100 else 1.0,
     # E/03 language models
     "language-models/ppl-example": lambda: float(np.exp(-np.mean(np.log([0.5, 0.25, 0.125, 0.5])))),
     "language-models/ppl-uniform": lambda: float(np.exp(-np.mean(np.log(np.full(7, 1 / 50_000))))),
     "language-models/ppl-from-loss": lambda: math.exp(3.0),
-    "language-models/ppl-bits": lambda: 2 ** 2.5,
+    "language-models/ppl-bits": lambda: 2**2.5,
     "language-models/bigram-estimate": lambda: 30 / 120,
     # E/04 text generation
     "text-generation/temperature": lambda: float(_softmax(np.array([2.0, 1.0, 0.0]) / 0.5)[0]),

@@ -80,14 +80,17 @@ def test_item16_a_daily_backup_at_most_once_a_day_and_the_newest_n_kept(tmp_path
     assert daily_backup(db, keep=0, now=time.time() + 10 * day) is None  # backups_kept = 0: none
 
 
-@pytest.mark.parametrize("command, ready, quit_key", [([], "Tutor", b"\x11"), (["review"], "What is alpha?", b"q")],
-                         ids=["app", "review"])
+@pytest.mark.parametrize("command, ready, quit_key", [([], "Tutor", b"\x11"), (["review"], "What is alpha?", b"q")], ids=["app", "review"])
 def test_item16_the_app_takes_the_days_backup_when_it_starts(tmp_path, command, ready, quit_key):
     context = open_context(tmp_path)
     db = context.settings.db_path
     context.close()
-    env = {**os.environ, "TERM": "xterm-256color", "DLTUI_CURRICULUM": str(tmp_path / "curriculum"),
-           "DLTUI_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "DLTUI_CURRICULUM": str(tmp_path / "curriculum"),
+        "DLTUI_DATA_DIR": str(tmp_path / "data"),
+    }
     for _ in range(2):
         terminal = Terminal([sys.executable, "-m", "dltui", "--db", str(db), *command], env)
         try:

@@ -35,7 +35,9 @@ async def test_the_chat_answers_keys_while_its_save_waits_for_another_process(cl
         app.set_interval(0.05, lambda: ticks.append(1))
         holder = subprocess.Popen(
             [sys.executable, "-c", HOLDER, str(claude.settings.db_path)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             assert holder.stdout.readline().strip() == "locked"
@@ -73,7 +75,10 @@ class LockHolder:
 
     def __init__(self, db_path):
         self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(db_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [sys.executable, "-c", HOLDER, str(db_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.process.stdout.readline().strip() == "locked"
 

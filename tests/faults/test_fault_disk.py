@@ -32,7 +32,11 @@ START = datetime(2026, 9, 14, 18, 0, tzinfo=timezone.utc)
 def dltui(*args: str, prefix: list[str] | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "dltui", *args]
     return subprocess.run(
-        (prefix or []) + command, capture_output=True, text=True, timeout=120, cwd=ROOT,
+        (prefix or []) + command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
         env={**os.environ, "DLTUI_DATA_DIR": "", **(env or {})},
     )
 
@@ -167,9 +171,23 @@ def test_item13_on_a_really_full_filesystem_the_answer_is_refused_in_words_and_s
     folder.mkdir()
     mount = f"mount -t tmpfs -o size=4m tmpfs {folder}"
     done = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount + ' && exec "$0" "$@"',
-         sys.executable, "-c", FULL_DISK_SCRIPT, str(folder)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            mount + ' && exec "$0" "$@"',
+            sys.executable,
+            "-c",
+            FULL_DISK_SCRIPT,
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     refused, answers = done.stdout.strip().splitlines()

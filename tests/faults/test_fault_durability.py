@@ -44,8 +44,12 @@ def test_twenty_sigkills_right_after_an_answer_lose_no_shown_answer(tmp_path):
     template = context.settings.db_path
     context.close()
     env = {
-        **os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24",
-        "DLTUI_CURRICULUM": str(tmp_path / "curriculum"), "DLTUI_BACKUPS_KEPT": "0",
+        **os.environ,
+        "TERM": "xterm-256color",
+        "COLUMNS": "80",
+        "LINES": "24",
+        "DLTUI_CURRICULUM": str(tmp_path / "curriculum"),
+        "DLTUI_BACKUPS_KEPT": "0",
     }
     chance = random.Random(13)
     shown = lost = saved = 0

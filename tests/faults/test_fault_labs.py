@@ -53,7 +53,10 @@ def alive(pid: int) -> bool:
 
 
 def test_item1_a_lab_printing_escape_sequences_reaches_no_view_raw(runner, labs):
-    make_lab(labs, "hostile", f'''
+    make_lab(
+        labs,
+        "hostile",
+        f"""
         import json, os, sys
         print({HOSTILE!r} + "visible output ∂", flush=True)
         with open(os.path.join(os.environ["DLTUI_RUN_DIR"], "events.jsonl"), "a") as events:
@@ -64,7 +67,8 @@ def test_item1_a_lab_printing_escape_sequences_reaches_no_view_raw(runner, labs)
                 {{"v": 1, "type": "end", "status": "failed", "summary": {{"test/acc\u001b]0;X\u0007": "\u001b[2Jgood"}}}},
             ]:
                 events.write(json.dumps(event) + "\\n")
-    ''')
+    """,
+    )
     run = runner.start(runner.registry.get("hostile"))
     runner.wait(run, timeout=20)
     assert "\x1b" in (Path(run.run_dir) / "stdout.log").read_text()  # the file keeps what the lab wrote
@@ -97,7 +101,10 @@ def test_item2_a_lab_gets_no_api_keys_or_tokens_in_its_environment(runner, labs,
 
 
 def test_item9_stop_ends_every_process_of_the_group_even_a_child_that_ignores_sigterm(runner, labs):
-    make_lab(labs, "workers", '''
+    make_lab(
+        labs,
+        "workers",
+        """
         import os, subprocess, sys, time
         child = subprocess.Popen([sys.executable, "-c",
             "import signal, time\\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\\nprint('worker up', flush=True)\\n"
@@ -106,7 +113,8 @@ def test_item9_stop_ends_every_process_of_the_group_even_a_child_that_ignores_si
             f.write(str(child.pid))
         while True:
             time.sleep(0.05)
-    ''')
+    """,
+    )
     run = runner.start(runner.registry.get("workers"))
     run_dir = Path(run.run_dir)
     deadline = time.monotonic() + 20
@@ -141,14 +149,19 @@ def test_item3_run_ids_are_exact_or_a_unique_prefix_of_four_or_more(settings, la
 
 
 def test_item10_negative_and_non_finite_values_reach_the_lab_as_values_or_are_refused(runner, labs, settings, monkeypatch, capsys):
-    make_lab(labs, "argv", '''
+    make_lab(
+        labs,
+        "argv",
+        """
         import argparse
         parser = argparse.ArgumentParser()
         parser.add_argument("--lr", type=float)
         parser.add_argument("--name")
         args = parser.parse_args()
         print("got", args.lr, args.name, flush=True)
-    ''', '[params.lr]\ntype = "float"\ndefault = 0.1\n[params.name]\ntype = "str"\ndefault = "a"\n')
+    """,
+        '[params.lr]\ntype = "float"\ndefault = 0.1\n[params.name]\ntype = "str"\ndefault = "a"\n',
+    )
     run = runner.start(runner.registry.get("argv"), {"lr": "-1e308", "name": "-x"})
     runner.wait(run, timeout=20)
     assert "got -1e+308 -x" in (Path(run.run_dir) / "stdout.log").read_text()

@@ -23,8 +23,14 @@ def test_a_chat_export_and_the_session_notes_hold_no_escape_sequences(context):
     history.add_message(context, conversation.id, "user", "what is " + HOSTILE + "fan-out?")
     history.add_message(context, conversation.id, "assistant", HOSTILE + "A reply.\n\nWith two paragraphs.")
     with context.store.session() as session:
-        session.add(KnowledgeGap(topic_id="backpropagation", description=HOSTILE + "mixes up fan-in", severity=GapSeverity.HIGH,
-                                 session_id=context.session_id))
+        session.add(
+            KnowledgeGap(
+                topic_id="backpropagation",
+                description=HOSTILE + "mixes up fan-in",
+                severity=GapSeverity.HIGH,
+                session_id=context.session_id,
+            )
+        )
     exported = history.export_markdown(context, conversation.id).read_text(encoding="utf-8")
     assert "A reply.\n\nWith two paragraphs." in exported and "fan-out?" in exported
     assert not RAW & set(exported)

@@ -98,4 +98,3 @@ def test_an_unknown_quiz_topic_is_one_sentence(env):
     done = subprocess.run([str(DLTUI), "quiz", "no such topic"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("dltui quiz: no topic called")
-

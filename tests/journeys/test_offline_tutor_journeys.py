@@ -83,8 +83,7 @@ async def test_a_question_mid_check_gets_an_answer_not_a_grade(learner, size):
         assert words(f"Check 1 of 3: {check_prompt(learner, 1)}") in screen  # back to the pending question
         assert await scroll_up_until(pilot, "From SGD with momentum, RMSProp and Adam")
     [user_turns] = [
-        [m.meta.get("turn") for m in history.messages_of(learner, c.id) if m.role == "user"]
-        for c in history.recent_conversations(learner)
+        [m.meta.get("turn") for m in history.messages_of(learner, c.id) if m.role == "user"] for c in history.recent_conversations(learner)
     ]
     assert user_turns == ["command", "answer", "question"]
 

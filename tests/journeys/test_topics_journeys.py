@@ -137,9 +137,7 @@ async def test_quiz_lab_and_refresh_from_a_topic(learner, size):
     async with app.run_test(size=size) as pilot:
         await open_topic(pilot, "linear-algebra")
         assert "0%" in text_in(app, "#topic-text")
-        ToolBox(learner).run(
-            "record_assessment", {"topic_id": "linear-algebra", "level": "strong", "confidence": 0.9, "evidence": "x"}
-        )
+        ToolBox(learner).run("record_assessment", {"topic_id": "linear-algebra", "level": "strong", "confidence": 0.9, "evidence": "x"})
         await pilot.press("r")
         await pilot.pause()
         assert "0%" not in text_in(app, "#topic-text").split("·")[0], "r did not refresh the open topic"

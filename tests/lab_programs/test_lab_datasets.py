@@ -231,7 +231,11 @@ def test_broken_cached_file_is_downloaded_again(dataset_env, http_mirror, monkey
 def run_cli(args, tmp_path, **env):
     return subprocess.run(
         [sys.executable, "-m", "kit.datasets", *args],
-        cwd=LABS, env=lab_env(tmp_path / "run", **env), capture_output=True, text=True, timeout=60,
+        cwd=LABS,
+        env=lab_env(tmp_path / "run", **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

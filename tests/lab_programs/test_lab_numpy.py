@@ -136,7 +136,11 @@ def test_mlp_sigterm_saves_a_checkpoint_and_ends_cancelled(tmp_path):
     run_dir = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "train.py", "--epochs", "500", "--hidden", "16", "--batch_size", "16"],
-        cwd=MLP_DIR, env=lab_env(run_dir, datasets), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=MLP_DIR,
+        env=lab_env(run_dir, datasets),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -166,7 +170,11 @@ def test_mlp_sigterm_saves_a_checkpoint_and_ends_cancelled(tmp_path):
 def grade(path, run_dir, flag: bool = True):
     return subprocess.run(
         [sys.executable, "grade.py", *(["--file"] if flag else []), str(path)],
-        cwd=MLP_DIR, env=lab_env(run_dir), capture_output=True, text=True, timeout=90,
+        cwd=MLP_DIR,
+        env=lab_env(run_dir),
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
 
 

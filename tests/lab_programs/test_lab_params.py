@@ -65,7 +65,11 @@ def test_the_program_parses_exactly_the_parameters_of_its_lab_toml(lab, script, 
     argv = [f"--{name}={as_text(value)}" for name, value in wanted.items()]
     done = subprocess.run(
         [sys.executable, "-c", PARSE, str(LABS / lab / script), json.dumps(argv)],
-        cwd=LABS / lab, env=lab_env(tmp_path), capture_output=True, text=True, timeout=120,
+        cwd=LABS / lab,
+        env=lab_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     defaults, given = json.loads(done.stdout.splitlines()[-1])

@@ -139,8 +139,9 @@ def test_cnn_writes_checkpoints_metrics_and_pictures(cnn_run):
 
 
 def test_cnn_resume_continues_from_the_saved_epoch_with_the_same_weights(world, cnn_run):
-    rc, run_dir, output = run_lab(world, "torch-cnn", "cnn-resumed",
-                                  ["--epochs", "2", *TINY_CNN, "--resume", str(cnn_run / "checkpoints" / "epoch-001.pt")])
+    rc, run_dir, output = run_lab(
+        world, "torch-cnn", "cnn-resumed", ["--epochs", "2", *TINY_CNN, "--resume", str(cnn_run / "checkpoints" / "epoch-001.pt")]
+    )
     assert rc == 0, output
     events = read_events(run_dir)
     assert events[-1]["status"] == "ok"
@@ -236,8 +237,9 @@ def test_cnn_two_process_gloo_run_only_rank0_writes(world):
 
 
 def test_transfer_compares_three_strategies_at_each_size(world):
-    rc, run_dir, output = run_lab(world, "torch-transfer", "transfer-pretrain",
-                                  ["--pretrain_epochs", "1", "--sizes", "20,40", "--steps", "3"])
+    rc, run_dir, output = run_lab(
+        world, "torch-transfer", "transfer-pretrain", ["--pretrain_epochs", "1", "--sizes", "20,40", "--steps", "3"]
+    )
     assert rc == 0, output
     events = read_events(run_dir)
     assert events[-1]["status"] == "ok", output
@@ -253,8 +255,7 @@ def test_transfer_compares_three_strategies_at_each_size(world):
 
 
 def test_transfer_starts_from_the_newest_cnn_runs_best_checkpoint(world, cnn_run):
-    rc, run_dir, output = run_lab(world, "torch-transfer", "transfer-auto",
-                                  ["--sizes", "20", "--steps", "2", "--strategies", "frozen"])
+    rc, run_dir, output = run_lab(world, "torch-transfer", "transfer-auto", ["--sizes", "20", "--steps", "2", "--strategies", "frozen"])
     assert rc == 0, output
     logs = [e["message"] for e in of_type(read_events(run_dir), "log")]
     used = next(m for m in logs if m.startswith("starting from"))
@@ -262,8 +263,14 @@ def test_transfer_starts_from_the_newest_cnn_runs_best_checkpoint(world, cnn_run
 
 
 def test_transfer_without_a_cnn_checkpoint_says_to_run_the_cnn_lab_first(world, tmp_path):
-    rc, run_dir, output = run_lab(world, "torch-transfer", "unused", ["--sizes", "20", "--steps", "1"],
-                                  DLTUI_RUNS_DIR=str(tmp_path), DLTUI_RUN_DIR=str(tmp_path / "lonely" / "run"))
+    rc, run_dir, output = run_lab(
+        world,
+        "torch-transfer",
+        "unused",
+        ["--sizes", "20", "--steps", "1"],
+        DLTUI_RUNS_DIR=str(tmp_path),
+        DLTUI_RUN_DIR=str(tmp_path / "lonely" / "run"),
+    )
     assert rc == 2
     assert "run the torch-cnn lab first" in output
     events = read_events(tmp_path / "lonely" / "run")

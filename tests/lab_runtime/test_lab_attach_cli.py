@@ -69,7 +69,11 @@ def test_lab_runs_prints_a_graders_checks_as_a_count(context):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DLTUI_")}
     shown = subprocess.run(
         [sys.executable, "-m", "dltui", "--db", str(context.settings.db_path), "lab", "runs"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
     )
     assert shown.returncode == 0, shown.stderr
     [line] = [line for line in shown.stdout.splitlines() if run.id in line]
@@ -78,7 +82,11 @@ def test_lab_runs_prints_a_graders_checks_as_a_count(context):
 
 
 def test_readable_metrics_counts_nested_values_and_leaves_numbers_alone():
-    final = {"passed": False, "checks": {"a": {"passed": True}, "b": {"passed": False}}, "test/acc": 0.98,
-             "per_class": {"0": 0.99, "1": 0.97}, "history": [1, 2, 3]}
-    assert readable_metrics(final) == {"checks": "1/2 pass", "test/acc": 0.98, "per_class": "(2 values)",
-                                       "history": "(3 items)"}
+    final = {
+        "passed": False,
+        "checks": {"a": {"passed": True}, "b": {"passed": False}},
+        "test/acc": 0.98,
+        "per_class": {"0": 0.99, "1": 0.97},
+        "history": [1, 2, 3],
+    }
+    assert readable_metrics(final) == {"checks": "1/2 pass", "test/acc": 0.98, "per_class": "(2 values)", "history": "(3 items)"}

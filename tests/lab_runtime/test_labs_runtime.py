@@ -146,8 +146,7 @@ def test_parameters_parse_what_was_typed_and_say_what_is_wrong():
     with pytest.raises(ParamError):
         epochs.check(2.5)
     params = {p.name: p for p in (lr, flag, epochs)}
-    assert command_line(params, {"lr": 0.5, "amp": True, "epochs": 2}) == [
-        "--lr", "0.5", "--amp", "true", "--epochs", "2"]
+    assert command_line(params, {"lr": 0.5, "amp": True, "epochs": 2}) == ["--lr", "0.5", "--amp", "true", "--epochs", "2"]
 
 
 def test_resolve_params_rejects_unknown_names(fixture_labs):
@@ -191,7 +190,8 @@ def test_garbage_enormous_and_unknown_lines_are_counted_and_skipped(tmp_path):
         + "[1, 2]\n"
         + '{"type": 5}\n'
         + "\n"
-        + "y" * 5000 + "\n"
+        + "y" * 5000
+        + "\n"
         + good[1]
         + event_line("histogram", bins=[1, 2])
         + "\xff\xfe\n"

@@ -31,14 +31,11 @@ from sqlmodel import select
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
-
 @pytest.fixture
 def store(lab_settings):
     s = Store(lab_settings.db_path)
     yield s
     s.close()
-
 
 
 def make_runner(lab_settings, store, **kwargs) -> LabRunner:
@@ -117,7 +114,7 @@ def test_a_lab_that_ignores_sigterm_is_killed_after_the_grace_period(lab_setting
     (labs / "stubborn").mkdir(parents=True)
     (labs / "stubborn" / "lab.toml").write_text(
         'id = "stubborn"\ncommand = ["{python}", "-c", "import signal, time\\n'
-        'signal.signal(signal.SIGTERM, signal.SIG_IGN)\\nprint(\'ignoring\', flush=True)\\nwhile True: time.sleep(0.05)"]\n'
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\\nprint('ignoring', flush=True)\\nwhile True: time.sleep(0.05)\"]\n"
     )
     runner = make_runner(dataclasses.replace(lab_settings, labs_dir=labs), store, grace_s=0.3)
     run = runner.start(runner.registry.get("stubborn"))
@@ -158,7 +155,11 @@ def test_a_new_runner_reattaches_to_a_run_started_by_a_process_that_exited(lab_s
     env.pop("DLTUI_DATA_DIR", None)
     started = subprocess.run(
         [sys.executable, "-m", "dltui", "lab", "run", "steady", "-p", "forever=true", "-p", "delay=0.01", "-d"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert started.returncode == 0, started.stderr
     [row] = records.recent_runs(store)
@@ -260,8 +261,7 @@ def test_a_terminal_hang_up_kills_the_command_but_not_the_lab(lab_settings, stor
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the CLI, attached to the pseudo-terminal
         os.chdir(ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "dltui", "lab", "run", "steady",
-                                   "-p", "forever=true", "-p", "delay=0.02"], env)
+        os.execve(sys.executable, [sys.executable, "-m", "dltui", "lab", "run", "steady", "-p", "forever=true", "-p", "delay=0.02"], env)
     try:
         wait_until(lambda: records.recent_runs(store) and (Path(records.recent_runs(store)[0].run_dir) / "pid").exists())
         [row] = records.recent_runs(store)
@@ -283,8 +283,13 @@ def test_a_lab_id_names_the_labs_latest_run_not_its_exercise_grader(lab_settings
     from dltui.store.models import LabRun
 
     older = LabRun(id="adder-1", lab_id="adder", run_dir="/runs/adder-1")
-    grader = LabRun(id="adder-exercise-1", lab_id="adder", kind=RunKind.EXERCISE, run_dir="/runs/adder-exercise-1",
-                    started_at=older.started_at + timedelta(seconds=1))
+    grader = LabRun(
+        id="adder-exercise-1",
+        lab_id="adder",
+        kind=RunKind.EXERCISE,
+        run_dir="/runs/adder-exercise-1",
+        started_at=older.started_at + timedelta(seconds=1),
+    )
     records.add_run(store, older)
     records.add_run(store, grader)
     assert records.find_run(store, "adder").id == "adder-1"

@@ -93,9 +93,7 @@ def check_curriculum(root: Path) -> tuple[Curriculum, list[Problem]]:
     for domain in curriculum.domains.values():
         count = len(curriculum.topics_in(domain.id))
         if domain.expected_topics is not None and count != domain.expected_topics:
-            problems.append(
-                Problem(domains_file, 0, f"domain {domain.id}", f"expects {domain.expected_topics} topics, found {count}")
-            )
+            problems.append(Problem(domains_file, 0, f"domain {domain.id}", f"expects {domain.expected_topics} topics, found {count}"))
     for topic in curriculum.topics.values():
         report = _Report(Path(topic.path), root, problems)
         words = len(topic.explanation.split())
@@ -104,7 +102,7 @@ def check_curriculum(root: Path) -> tuple[Curriculum, list[Problem]]:
         if len(topic.questions) < 3:
             report.add(0, "Socratic questions", f"{len(topic.questions)} questions; at least 3 are needed")
         if not any(q.kind is QuestionKind.OPENER for q in topic.questions):
-            report.add(0, "Socratic questions", "no opener (kind = \"opener\") asking what the learner knows")
+            report.add(0, "Socratic questions", 'no opener (kind = "opener") asking what the learner knows')
         if len(topic.cards) < 6:
             report.add(0, "Quiz cards", f"{len(topic.cards)} cards; at least 6 are needed")
         if len({c.kind for c in topic.cards}) < 2:
@@ -289,11 +287,7 @@ def _parse_questions(topic_id: str, section: tuple[str, int] | None, base: int, 
         except ValueError as err:
             report.add(line, label, str(err))
             continue
-        questions.append(
-            SocraticQuestion(
-                id=f"{topic_id}/q{index + 1}", kind=kind, prompt=prompt, key_points=tuple(key_points), hint=hint
-            )
-        )
+        questions.append(SocraticQuestion(id=f"{topic_id}/q{index + 1}", kind=kind, prompt=prompt, key_points=tuple(key_points), hint=hint))
     return questions
 
 

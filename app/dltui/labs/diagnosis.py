@@ -60,37 +60,55 @@ class Lesson:
 
 _CS231N = "CS231n, Neural Networks Part 3: Learning and Evaluation (sanity checks, babysitting the learning process)"
 LESSONS = {
-    CurveShape.DIVERGING: Lesson("gradient-descent", ("learning rate too large", "steps overshoot the minimum"),
+    CurveShape.DIVERGING: Lesson(
+        "gradient-descent",
+        ("learning rate too large", "steps overshoot the minimum"),
         "Picture a ball rolling into a valley: what if every step is longer than the valley is wide?",
         "The updates are too large: each step jumps past the minimum to where the loss is as high or higher, so the loss "
         "bounces or blows up instead of falling. Lower the learning rate (try 10x smaller) until the loss falls steadily. "
-        "Source: Dive into Deep Learning, §12.3 Gradient Descent."),
-    CurveShape.PLATEAU: Lesson("debugging-training", ("learning rate too small", "gradients vanish or do not flow"),
+        "Source: Dive into Deep Learning, §12.3 Gradient Descent.",
+    ),
+    CurveShape.PLATEAU: Lesson(
+        "debugging-training",
+        ("learning rate too small", "gradients vanish or do not flow"),
         "Look at the starting loss and the learning rate: how far does each step move the weights?",
         "A loss flat from the start means the weights barely change: a learning rate too small, dead or saturated units, "
         "or a bug that cuts the gradient (a detach, a frozen layer). Check the initial loss, try a 10x larger learning "
         "rate and overfit one small batch to prove the loop can learn. "
-        "Source: Karpathy (2019), A Recipe for Training Neural Networks."),
-    CurveShape.OVERFITTING: Lesson("regularization", ("memorising the training data", "not generalising to new data"),
+        "Source: Karpathy (2019), A Recipe for Training Neural Networks.",
+    ),
+    CurveShape.OVERFITTING: Lesson(
+        "regularization",
+        ("memorising the training data", "not generalising to new data"),
         "Ask what the validation set measures that the training set cannot.",
         "The model is overfitting: after the validation minimum it keeps fitting details of the training examples that do "
         "not carry over to new data. Keep the checkpoint from the validation minimum (early stopping), add dropout or weight "
         "decay, or get more data. Source: Srivastava et al. (2014), Dropout: A Simple Way to Prevent Neural Networks from "
-        "Overfitting, JMLR 15."),
-    CurveShape.NOISY: Lesson("gradient-descent", ("small mini-batch", "noisy gradient estimate"),
+        "Overfitting, JMLR 15.",
+    ),
+    CurveShape.NOISY: Lesson(
+        "gradient-descent",
+        ("small mini-batch", "noisy gradient estimate"),
         "Think about how many examples each gradient estimate is computed from.",
         "Each step's gradient is estimated from one mini-batch, so it varies from batch to batch; small batches and a large "
         "learning rate make the loss jagged. A larger batch (the noise falls like 1/sqrt(B)), a smaller learning rate or a "
-        "decaying schedule smooth it. Source: Dive into Deep Learning, §12.5 Minibatch Stochastic Gradient Descent."),
-    CurveShape.HEALTHY: Lesson("debugging-training", ("loss converged", "check validation"),
+        "decaying schedule smooth it. Source: Dive into Deep Learning, §12.5 Minibatch Stochastic Gradient Descent.",
+    ),
+    CurveShape.HEALTHY: Lesson(
+        "debugging-training",
+        ("loss converged", "check validation"),
         "Compare the end of the curve with its start: has the model learned all it can?",
         "Training works: the loss falls without blowing up or zigzagging. While it still falls, more steps (or a somewhat "
         "larger learning rate) get further; once it levels off, compare with validation data to see whether it "
-        f"generalises. Source: {_CS231N}."),
-    CurveShape.TOO_SHORT: Lesson("debugging-training", ("too few points", "wait for more steps"),
+        f"generalises. Source: {_CS231N}.",
+    ),
+    CurveShape.TOO_SHORT: Lesson(
+        "debugging-training",
+        ("too few points", "wait for more steps"),
         "A trend needs several points; wait for more, or look at the first loss value itself.",
         "A curve needs several points before its shape means anything. Let the run go on (or log more often) and look "
-        f"again; meanwhile check the first loss value against what it should be. Source: {_CS231N}."),
+        f"again; meanwhile check the first loss value against what it should be. Source: {_CS231N}.",
+    ),
 }
 STILL_FALLING_POINTS = ("loss still decreasing", "train longer or raise the learning rate")
 
@@ -143,8 +161,11 @@ def _not_finite(loss: _Loss) -> Diagnosis | None:
         return None
     at = next(i for i, v in enumerate(loss.raw) if not math.isfinite(v))
     before = f" after {loss.raw[at - 1]:.3g}" if at and math.isfinite(loss.raw[at - 1]) else ""
-    return _diagnosis(CurveShape.DIVERGING, f"{loss.name} became {loss.raw[at]} at point {at + 1} of {len(loss.raw)}{before}",
-                      "Your loss stopped being a number partway through. What could make the weights grow that large?")
+    return _diagnosis(
+        CurveShape.DIVERGING,
+        f"{loss.name} became {loss.raw[at]} at point {at + 1} of {len(loss.raw)}{before}",
+        "Your loss stopped being a number partway through. What could make the weights grow that large?",
+    )
 
 
 def _too_short(loss: _Loss) -> Diagnosis | None:
@@ -160,8 +181,11 @@ def _rising(loss: _Loss) -> Diagnosis | None:
     if loss.last - loss.first <= RISE_MARGIN * abs(loss.first):
         return None
     evidence = f"{loss.ends()} (on average {loss.first:.3g} at the start, {loss.last:.3g} at the end), highest {max(loss.values):.3g}"
-    return _diagnosis(CurveShape.DIVERGING, evidence,
-                      "Your training loss ended higher than it started. What does that tell you about the size of each update step?")
+    return _diagnosis(
+        CurveShape.DIVERGING,
+        evidence,
+        "Your training loss ended higher than it started. What does that tell you about the size of each update step?",
+    )
 
 
 def _swinging(loss: _Loss) -> Diagnosis | None:
@@ -172,8 +196,11 @@ def _swinging(loss: _Loss) -> Diagnosis | None:
     third, fourth = _quarter_medians(loss.values)
     if not wide or fourth < third - TREND_FALL * abs(third):
         return None
-    return _diagnosis(CurveShape.DIVERGING, f"{loss.ends()}, swinging between {low:.3g} and {high:.3g} in the second half",
-                      "Your training loss swung up and down and never settled. What does that say about the size of each update step?")
+    return _diagnosis(
+        CurveShape.DIVERGING,
+        f"{loss.ends()}, swinging between {low:.3g} and {high:.3g} in the second half",
+        "Your training loss swung up and down and never settled. What does that say about the size of each update step?",
+    )
 
 
 def _plateau(loss: _Loss) -> Diagnosis | None:
@@ -181,8 +208,11 @@ def _plateau(loss: _Loss) -> Diagnosis | None:
     start = max(loss.values[0], loss.first)  # a drop within the first points still counts as a drop
     if start - loss.last >= PLATEAU_DROP * abs(start):
         return None
-    return _diagnosis(CurveShape.PLATEAU, f"{loss.ends()} over {len(loss.values)} points, about {loss.last:.3g} at the end",
-                      "Your loss hardly moved from its first value. What could keep the weights from changing in a useful direction?")
+    return _diagnosis(
+        CurveShape.PLATEAU,
+        f"{loss.ends()} over {len(loss.values)} points, about {loss.last:.3g} at the end",
+        "Your loss hardly moved from its first value. What could keep the weights from changing in a useful direction?",
+    )
 
 
 def _overfitting(loss: _Loss) -> Diagnosis | None:
@@ -200,10 +230,16 @@ def _overfitting(loss: _Loss) -> Diagnosis | None:
     train_then, train_end = loss.values[from_at], _edge_mean(loss.values[from_at:], head=False)
     if train_then - train_end <= TRAIN_FALL * abs(train_then):
         return None
-    evidence = (f"val/loss fell to {min(val):.3g} at evaluation {val.index(min(val)) + 1} of {len(val)}, then rose to "
-                f"{val[-1]:.3g}, while {loss.name} kept falling from {train_then:.3g} to {train_end:.3g}")
-    return _diagnosis(CurveShape.OVERFITTING, evidence, "Your training loss kept going down but your validation loss "
-                      "turned around and went up. What is the model getting better at, and what is it getting worse at?")
+    evidence = (
+        f"val/loss fell to {min(val):.3g} at evaluation {val.index(min(val)) + 1} of {len(val)}, then rose to "
+        f"{val[-1]:.3g}, while {loss.name} kept falling from {train_then:.3g} to {train_end:.3g}"
+    )
+    return _diagnosis(
+        CurveShape.OVERFITTING,
+        evidence,
+        "Your training loss kept going down but your validation loss "
+        "turned around and went up. What is the model getting better at, and what is it getting worse at?",
+    )
 
 
 def _noisy(loss: _Loss) -> Diagnosis | None:
@@ -226,9 +262,12 @@ def _healthy(loss: _Loss) -> Diagnosis:
     drop = (loss.values[0] - loss.values[-1]) / max(abs(loss.values[0]), 1e-12) * 100
     how = "was still falling at the end (more steps would help)" if still else "has settled"
     evidence = f"{loss.ends()} ({drop:.3g}% lower) and {how}"
-    question = ("Your loss was still going down when the run ended. What would more steps do, and what does the slope "
-                "tell you about the learning rate?" if still else
-                "Your loss fell and then flattened out. What does that shape tell you about this run, and what would you check next?")
+    question = (
+        "Your loss was still going down when the run ended. What would more steps do, and what does the slope "
+        "tell you about the learning rate?"
+        if still
+        else "Your loss fell and then flattened out. What does that shape tell you about this run, and what would you check next?"
+    )
     return _diagnosis(CurveShape.HEALTHY, evidence, question, STILL_FALLING_POINTS if still else ())
 
 

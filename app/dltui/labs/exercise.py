@@ -119,8 +119,7 @@ def record_exercise_result(store: Store, lab: Lab | None, run: LabRun) -> None:
                     topic_id=topic,
                     level=AssessmentLevel.STRONG,
                     confidence=0.8,
-                    evidence=f"passed the {lab.id} exercise grader (run {run.id}"
-                    + (f"; checks: {', '.join(checks)})" if checks else ")"),
+                    evidence=f"passed the {lab.id} exercise grader (run {run.id}" + (f"; checks: {', '.join(checks)})" if checks else ")"),
                     assessor=EXERCISE_ASSESSOR,
                     session_id=run.session_id,
                 )

@@ -50,7 +50,10 @@ def export_in_background(data_dir: Path, run_dir: Path) -> subprocess.Popen[byte
     with open(run_dir / "mlflow.log", "ab") as log:  # the child has its own copy of the file
         return subprocess.Popen(
             [sys.executable, "-m", "dltui.labs.mlflow_export", str(run_dir), "--uri", uri, "--artifacts", str(artifacts)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
 

@@ -46,14 +46,26 @@ class PredictedShape(StrEnum):
 
 # What a diagnosis counts as; None: the curve is too short to show a shape (not scorable).
 OUTCOME_SHAPE: dict[CurveShape, PredictedShape | None] = {
-    CurveShape.HEALTHY: PredictedShape.CONVERGES, CurveShape.NOISY: PredictedShape.CONVERGES,
-    CurveShape.PLATEAU: PredictedShape.PLATEAUS, CurveShape.DIVERGING: PredictedShape.DIVERGES,
-    CurveShape.OVERFITTING: PredictedShape.OVERFITS, CurveShape.TOO_SHORT: None,
+    CurveShape.HEALTHY: PredictedShape.CONVERGES,
+    CurveShape.NOISY: PredictedShape.CONVERGES,
+    CurveShape.PLATEAU: PredictedShape.PLATEAUS,
+    CurveShape.DIVERGING: PredictedShape.DIVERGES,
+    CurveShape.OVERFITTING: PredictedShape.OVERFITS,
+    CurveShape.TOO_SHORT: None,
 }
-WILL = {PredictedShape.CONVERGES: "converge", PredictedShape.PLATEAUS: "plateau",
-        PredictedShape.DIVERGES: "diverge", PredictedShape.OVERFITS: "overfit"}
-DID = {CurveShape.HEALTHY: "converged", CurveShape.NOISY: "converged (noisily)", CurveShape.PLATEAU: "plateaued",
-       CurveShape.DIVERGING: "diverged", CurveShape.OVERFITTING: "overfit"}
+WILL = {
+    PredictedShape.CONVERGES: "converge",
+    PredictedShape.PLATEAUS: "plateau",
+    PredictedShape.DIVERGES: "diverge",
+    PredictedShape.OVERFITS: "overfit",
+}
+DID = {
+    CurveShape.HEALTHY: "converged",
+    CurveShape.NOISY: "converged (noisily)",
+    CurveShape.PLATEAU: "plateaued",
+    CurveShape.DIVERGING: "diverged",
+    CurveShape.OVERFITTING: "overfit",
+}
 ENDED = {RunStatus.FAILED: "the run failed", RunStatus.CANCELLED: "the run was stopped", RunStatus.CRASHED: "the run crashed"}
 
 ACCURACY_TOLERANCE = 0.01  # absolute
@@ -118,8 +130,10 @@ def save_prediction(context: RunSource, run_id: str, guess: Guess) -> Prediction
     """File the learner's guess for a run that has not ended yet; ValueError says what is wrong."""
     shape = _shape(guess.shape)
     if shape is None and guess.value is None:
-        raise ValueError("a prediction needs the curve's shape (converges, plateaus, diverges, overfits), "
-                         "the final value of the lab's target metric, or both")
+        raise ValueError(
+            "a prediction needs the curve's shape (converges, plateaus, diverges, overfits), "
+            "the final value of the lab's target metric, or both"
+        )
     run = records.get_run(context.store, run_id)
     if run is None:
         raise ValueError(f"no run {run_id!r} to predict")
@@ -137,8 +151,15 @@ def save_prediction(context: RunSource, run_id: str, guess: Guess) -> Prediction
         if is_accuracy(metric) and not 0 <= value <= 1:
             raise ValueError(f"{metric} is an accuracy between 0 and 1 (0.97 for 97%), not {value:g}")
         tolerance = absolute_tolerance(metric, value)
-    row = Prediction(run_id=run.id, lab_id=run.lab_id, shape=shape.value if shape else None, metric=metric,
-                     value=value, tolerance=tolerance, session_id=run.session_id)
+    row = Prediction(
+        run_id=run.id,
+        lab_id=run.lab_id,
+        shape=shape.value if shape else None,
+        metric=metric,
+        value=value,
+        tolerance=tolerance,
+        session_id=run.session_id,
+    )
     with context.store.session() as db:  # one write transaction: the check and the insert together
         if db.exec(select(Prediction.id).where(Prediction.run_id == run.id)).first() is not None:
             raise ValueError(f"run {run_id} already has a prediction (one per run, made before it starts)")
@@ -190,13 +211,22 @@ def _judge(prediction: Prediction, record: RunRecord, status: RunStatus) -> tupl
         seen.append(f"it never reported {prediction.metric}" if actual is None else f"{prediction.metric} ended at {actual:.4g}")
         verdict.append("value not scored" if value_right is None else f"{'right' if value_right else 'wrong'} value")
     parts = [p for p in (shape_right, value_right) if p is not None]
-    level = None if not parts else AssessmentLevel.STRONG if all(parts) else AssessmentLevel.PARTIAL if any(parts) \
+    level = (
+        None
+        if not parts
+        else AssessmentLevel.STRONG
+        if all(parts)
+        else AssessmentLevel.PARTIAL
+        if any(parts)
         else AssessmentLevel.NEEDS_WORK
+    )
     if level is None:
         verdict.append("nothing to score, so nothing was recorded")
     seen_text, summary = seen[0] if len(seen) == 1 else f"{', '.join(seen[:-1])} and {seen[-1]}", ", ".join(verdict)
     fields: dict[str, object] = {
-        "shape_right": shape_right, "value_right": value_right, "actual_shape": actual_shape and actual_shape.value,
+        "shape_right": shape_right,
+        "value_right": value_right,
+        "actual_shape": actual_shape and actual_shape.value,
         "actual_value": actual if actual is not None and math.isfinite(actual) else None,
         "outcome": f"You predicted {', with '.join(said)}; {seen_text}. {summary[0].upper()}{summary[1:]}.",
     }
@@ -223,8 +253,16 @@ def score_prediction(context: RunSource, run: LabRun) -> Prediction | None:
         row.scored_at = utcnow()
         db.add(row)
         if level is not None:
-            db.add(Assessment(topic_id=record.diagnosis.topic_id, level=level, confidence=CONFIDENCE,
-                              evidence=f"{row.outcome} (run {run.id})", assessor=PREDICTION_ASSESSOR, session_id=row.session_id))
+            db.add(
+                Assessment(
+                    topic_id=record.diagnosis.topic_id,
+                    level=level,
+                    confidence=CONFIDENCE,
+                    evidence=f"{row.outcome} (run {run.id})",
+                    assessor=PREDICTION_ASSESSOR,
+                    session_id=row.session_id,
+                )
+            )
     return row
 
 
@@ -239,8 +277,13 @@ def _score_logged(context: RunSource, run: LabRun) -> Prediction | None:
 def score_ended_predictions(context: RunSource) -> list[Prediction]:
     """Score the predictions of runs that ended unscored (a hook that failed); returns them."""
     with context.store.read() as db:
-        runs = list(db.exec(select(LabRun).join(Prediction, col(Prediction.run_id) == col(LabRun.id)).where(
-            Prediction.scored_at == None, LabRun.status != RunStatus.RUNNING)))  # noqa: E711
+        runs = list(
+            db.exec(
+                select(LabRun)
+                .join(Prediction, col(Prediction.run_id) == col(LabRun.id))
+                .where(col(Prediction.scored_at).is_(None), LabRun.status != RunStatus.RUNNING)
+            )
+        )
     return [p for p in (_score_logged(context, run) for run in runs) if p is not None]
 
 

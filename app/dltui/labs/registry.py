@@ -163,7 +163,7 @@ def load_lab(folder: Path, bundled: bool = True) -> Lab:
         raise LabFileError(path, "id", f"{lab_id!r} must equal the folder name {folder.name!r}")
     command = tuple(_require(data, "command", list, path, []))
     if not all(isinstance(part, str) for part in command):
-        raise LabFileError(path, "command", "must be a list of strings, e.g. [\"{python}\", \"train.py\"]")
+        raise LabFileError(path, "command", 'must be a list of strings, e.g. ["{python}", "train.py"]')
     sweep = _sweep(data, path)
     if not command and sweep is None:
         raise LabFileError(path, "command", "missing: a lab needs a command (or a sweep of another lab)")
@@ -172,7 +172,7 @@ def load_lab(folder: Path, bundled: bool = True) -> Lab:
         raw = _require(data, "target", dict, path)
         metric = raw.get("metric")
         if not isinstance(metric, str) or not metric:
-            raise LabFileError(path, "target.metric", "missing (e.g. target = { metric = \"test/acc\", min = 0.97 })")
+            raise LabFileError(path, "target.metric", 'missing (e.g. target = { metric = "test/acc", min = 0.97 })')
         low, high = raw.get("min"), raw.get("max")
         for name, bound in (("min", low), ("max", high)):
             if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
@@ -190,7 +190,7 @@ def load_lab(folder: Path, bundled: bool = True) -> Lab:
         raise LabFileError(path, "topics", "must be a list of topic ids (strings)")
     requires = _require(data, "requires", list, path, [])
     if not all(isinstance(m, str) and m.isidentifier() for m in requires):
-        raise LabFileError(path, "requires", "must be a list of module names, e.g. [\"torch\"]")
+        raise LabFileError(path, "requires", 'must be a list of module names, e.g. ["torch"]')
     return Lab(
         id=lab_id,
         title=_require(data, "title", str, path, lab_id),
@@ -215,7 +215,7 @@ def _sweep(data: dict[str, Any], path: Path) -> Sweep | None:
     raw = _require(data, "sweep", dict, path)
     for key, kind in (("lab", str), ("param", str), ("values", list)):
         if key not in raw:
-            raise LabFileError(path, f"sweep.{key}", "missing (e.g. sweep = { lab = \"numpy-xor\", param = \"lr\", values = [0.1, 1.0] })")
+            raise LabFileError(path, f"sweep.{key}", 'missing (e.g. sweep = { lab = "numpy-xor", param = "lr", values = [0.1, 1.0] })')
         if not isinstance(raw[key], kind):
             raise LabFileError(path, f"sweep.{key}", f"must be a {kind.__name__}")
     if not raw["values"]:
@@ -239,7 +239,7 @@ def _exercise(data: dict[str, Any], folder: Path, path: Path) -> Exercise | None
     if edit is None:
         candidates = sorted(p.name for p in template.glob("*.py") if p.name != "grade.py" and not p.name.startswith("test"))
         if not candidates:
-            raise LabFileError(path, "exercise.edit", "no file for the learner to edit: name it with edit = \"...\"")
+            raise LabFileError(path, "exercise.edit", 'no file for the learner to edit: name it with edit = "..."')
         edit = candidates[0]
     if not isinstance(edit, str) or not (template / edit).is_file():
         raise LabFileError(path, "exercise.edit", f"{edit!r} is not a file in {template}")

@@ -129,8 +129,16 @@ class LabRunner:
         started = datetime.now(timezone.utc)
         folder.params.write_text(
             json.dumps(
-                {"run": run_id, "lab": lab.id, "kind": kind, "params": values, "argv": argv, "device": device,
-                 "group": group_id, "started_at": started.isoformat()},
+                {
+                    "run": run_id,
+                    "lab": lab.id,
+                    "kind": kind,
+                    "params": values,
+                    "argv": argv,
+                    "device": device,
+                    "group": group_id,
+                    "started_at": started.isoformat(),
+                },
                 indent=2,
             ),
             encoding="utf-8",
@@ -319,7 +327,12 @@ class LabRunner:
         lab = self.registry.labs.get(run.lab_id)
         device = monitor.start.get("device") if monitor.start else None
         updated = records.finish_run(
-            self.store, run.id, status, ended, _jsonable(final), judge(lab, status, final),
+            self.store,
+            run.id,
+            status,
+            ended,
+            _jsonable(final),
+            judge(lab, status, final),
             terminal_safe(str(device))[:40] if device else None,
         )
         if updated is None:  # another dltui process finished it first (and ran the hooks)
@@ -373,4 +386,3 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
             value = str(value)
         out[str(key)] = value
     return out
-

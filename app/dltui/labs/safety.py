@@ -48,6 +48,4 @@ def check_device_limits(lab: Lab, values: dict[str, Any], device: str | None) ->
         if wanted < 1:
             raise LabLimitError(f"{param.name}={wanted}: give at least 1")
         if wanted > count:
-            raise LabLimitError(
-                f"{param.name}={wanted} is more than the {count} {what} here: use {param.name}={count} or fewer"
-            )
+            raise LabLimitError(f"{param.name}={wanted} is more than the {count} {what} here: use {param.name}={count} or fewer")

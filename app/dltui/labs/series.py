@@ -248,4 +248,3 @@ def plot_points(
         kept = [(x, y) for x, y in zip(out_x, out_y) if y > 0]
         out_x, out_y = [k[0] for k in kept], [k[1] for k in kept]
     return out_x, out_y
-

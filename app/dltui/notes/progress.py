@@ -131,9 +131,7 @@ def learner_progress(context: StudyContext, mastery: dict[str, Mastery] | None =
             for t, m in mastery.items()
             if m.state is MasteryState.MASTERED and t in mastered_on
         ],
-        open_gaps=sorted(
-            (_gap_line(g) for g in gaps if g.resolved_at is None), key=lambda g: ("high", "medium", "low").index(g.severity)
-        ),
+        open_gaps=sorted((_gap_line(g) for g in gaps if g.resolved_at is None), key=lambda g: ("high", "medium", "low").index(g.severity)),
         resolved_gaps=[_gap_line(g) for g in gaps if g.resolved_at is not None],
         reviews_today=stats.reviews_today,
         due_today=stats.due_today,
@@ -141,12 +139,9 @@ def learner_progress(context: StudyContext, mastery: dict[str, Mastery] | None =
         retention=stats.retention,
         retention_text=stats.retention_text,
         heatmap={day.isoformat(): count for day, count in sorted(stats.heatmap.items())},
-        recent_runs=[
-            RunLine(r.id, r.lab_id, r.lab_name, r.status.value, r.passed, r.started_at, dict(r.final_metrics)) for r in runs
-        ],
+        recent_runs=[RunLine(r.id, r.lab_id, r.lab_name, r.status.value, r.passed, r.started_at, dict(r.final_metrics)) for r in runs],
         study_next=[
-            {"topic_id": s.topic.id, "title": s.topic.title, "why": s.reason}
-            for s in study_next(context, limit=3, mastery=mastery)
+            {"topic_id": s.topic.id, "title": s.topic.title, "why": s.reason} for s in study_next(context, limit=3, mastery=mastery)
         ],
     )
 

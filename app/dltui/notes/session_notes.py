@@ -102,7 +102,8 @@ def gather(context: StudyContext, session: StudySession) -> SessionRecord:
         predictions = list(db.exec(select(Prediction).where(Prediction.session_id == sid).order_by(col(Prediction.id))))
         conversations = {m.conversation_id for m in messages}
         claude_topics = [
-            c.topic_id for c in db.exec(select(Conversation).where(col(Conversation.id).in_(conversations)))
+            c.topic_id
+            for c in db.exec(select(Conversation).where(col(Conversation.id).in_(conversations)))
             if c.tutor != "offline" and c.topic_id
         ]
     reviews = []
@@ -111,8 +112,11 @@ def gather(context: StudyContext, session: StudySession) -> SessionRecord:
         reviews.append((log, card.topic_id, content.front if content else card.card_key))
     first_knowledge, checks, chat_topics = _dialogue(context, messages)
     touched = (
-        {a.topic_id for a in assessments} | {t for _, t, _ in reviews} | {g.topic_id for g in gaps_found + gaps_resolved}
-        | chat_topics | set(claude_topics)
+        {a.topic_id for a in assessments}
+        | {t for _, t, _ in reviews}
+        | {g.topic_id for g in gaps_found + gaps_resolved}
+        | chat_topics
+        | set(claude_topics)
     )
     return SessionRecord(
         session=session,
@@ -224,8 +228,9 @@ def render(context: StudyContext, record: SessionRecord) -> str:
     section("Cards reviewed", [f"- {Rating(log.rating).name} · {front} ({topic})" for log, topic, front in record.reviews])
     section("Gaps found", [f"- [{g.severity.value}] {g.topic_id}: {g.description}" for g in record.gaps_found])
     section("Gaps resolved", [f"- {g.topic_id}: {g.description} — {g.resolution}" for g in record.gaps_resolved])
-    section("Labs run", [f"- {r.lab_name} ({r.id}): {r.status.value}" + (" — passed" if r.passed else "") + _metrics(r)
-                         for r in record.runs])
+    section(
+        "Labs run", [f"- {r.lab_name} ({r.id}): {r.status.value}" + (" — passed" if r.passed else "") + _metrics(r) for r in record.runs]
+    )
     section("Predictions", [_prediction_line(p) for p in record.predictions])
     section("Study next", [f"- {s.topic.title}: {s.reason}" for s in study_next(context, limit=3)])
     lines.append(f"<!-- /session {session.id} -->")

@@ -128,9 +128,7 @@ def refresh_finished_runs(context: StudyContext) -> None:
 
 def _pending(db: Session, session_id: int) -> int:
     """What the session's notes show as not over yet: runs still running and predictions not scored."""
-    running = db.exec(
-        select(func.count(col(LabRun.id))).where(LabRun.session_id == session_id, LabRun.status == RunStatus.RUNNING)
-    ).one()
+    running = db.exec(select(func.count(col(LabRun.id))).where(LabRun.session_id == session_id, LabRun.status == RunStatus.RUNNING)).one()
     waiting = db.exec(
         select(func.count(col(Prediction.id))).where(Prediction.session_id == session_id, Prediction.scored_at == None)  # noqa: E711
     ).one()

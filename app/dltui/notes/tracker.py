@@ -46,13 +46,14 @@ def render_tracker(context: StudyContext, progress: Progress) -> str:
         f"- **{g.severity}** {title.get(g.topic_id, g.topic_id)}: {g.description} (since {g.found_on})" for g in progress.open_gaps
     ] or ["- none"]
     lines += ["", "## Resolved gaps", ""]
-    lines += [
-        f"- {title.get(g.topic_id, g.topic_id)}: {g.description} (resolved {g.resolved_on})" for g in progress.resolved_gaps
-    ] or ["- none yet"]
+    lines += [f"- {title.get(g.topic_id, g.topic_id)}: {g.description} (resolved {g.resolved_on})" for g in progress.resolved_gaps] or [
+        "- none yet"
+    ]
     lines += ["", "## Review days (last 12 weeks)", "", "```", *heatmap_lines(progress.heatmap), "```", ""]
     lines += ["## Recent lab runs", ""]
     lines += [
-        f"- {r.started:%Y-%m-%d} {r.lab_name} `{r.id}`: {r.status}" + (" — passed" if r.passed else "")
+        f"- {r.started:%Y-%m-%d} {r.lab_name} `{r.id}`: {r.status}"
+        + (" — passed" if r.passed else "")
         + "".join(f", {k} {v:.4g}" for k, v in list(r.metrics.items())[:3] if isinstance(v, (int, float)))
         for r in progress.recent_runs
     ] or ["- none yet"]

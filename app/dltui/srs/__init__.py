@@ -20,7 +20,22 @@ from dltui.srs.stats import ReviewStats, review_stats
 from dltui.srs.sync import sync_cards
 
 __all__ = [
-    "Answer", "AnswerError", "CardError", "HeldBack", "Mastery", "MasteryState", "QueuedCard", "Quiz", "QuizError",
-    "ReviewQueue", "ReviewStats", "StudyClock", "add_card", "record_answer", "review_stats", "sync_cards",
-    "topic_mastery", "undo_answer",
+    "Answer",
+    "AnswerError",
+    "CardError",
+    "HeldBack",
+    "Mastery",
+    "MasteryState",
+    "QueuedCard",
+    "Quiz",
+    "QuizError",
+    "ReviewQueue",
+    "ReviewStats",
+    "StudyClock",
+    "add_card",
+    "record_answer",
+    "review_stats",
+    "sync_cards",
+    "topic_mastery",
+    "undo_answer",
 ]

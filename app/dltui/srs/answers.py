@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 LEECH_LAPSES = 8  # Anki's default leech threshold
+
+
 class AnswerError(ValueError):
     """An answer or undo that cannot be done; the message says why."""
 

@@ -50,8 +50,14 @@ def card_content(row: CardState, curriculum: Curriculum) -> CardContent | None:
         if card is None:
             return None
         return CardContent(
-            kind=card.kind, front=card.front, back=card.back, why=card.why, source=card.source,
-            choices=card.choices, unit=card.unit, curriculum_card=card,
+            kind=card.kind,
+            front=card.front,
+            back=card.back,
+            why=card.why,
+            source=card.source,
+            choices=card.choices,
+            unit=card.unit,
+            curriculum_card=card,
         )
     return CardContent(kind=CardKind.RECALL, front=row.front or "", back=row.back or "", source=row.source or "")
 
@@ -98,7 +104,8 @@ def suspended_cards(context: StudyContext) -> list[SuspendedCard]:
     """Cards out of the queue by choice or as leeches (retired cards are not listed)."""
     with context.store.read() as session:
         rows = session.exec(
-            select(CardState).where(CardState.suspended == True, CardState.retired == False)  # noqa: E712
+            select(CardState)
+            .where(CardState.suspended == True, CardState.retired == False)  # noqa: E712
             .order_by(col(CardState.topic_id), col(CardState.id))
         ).all()
     result = []

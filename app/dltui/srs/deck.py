@@ -88,8 +88,15 @@ class StudyDeck:
     ) -> Answer:
         """Record an answer now; it is committed when this returns."""
         return record_answer(
-            self.context, card_id, rating, duration_ms=duration_ms, mode=self.mode, answer_given=answer_given,
-            auto_graded=auto_graded, now=self.clock.now(), scheduler=self.scheduler,
+            self.context,
+            card_id,
+            rating,
+            duration_ms=duration_ms,
+            mode=self.mode,
+            answer_given=answer_given,
+            auto_graded=auto_graded,
+            now=self.clock.now(),
+            scheduler=self.scheduler,
         )
 
     def undo(self, log_id: int) -> int:

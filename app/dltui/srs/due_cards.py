@@ -56,9 +56,7 @@ class DueCards:
 
     def fresh(self, now: datetime, day_start: datetime, version: int) -> bool:
         moved = now - self.built_at
-        return not self.stale and version == self.version and day_start == self.day_start and (
-            timedelta(0) <= moved < REBUILD_AFTER
-        )
+        return not self.stale and version == self.version and day_start == self.day_start and (timedelta(0) <= moved < REBUILD_AFTER)
 
     def learning_due(self, until: datetime) -> list[int]:
         """Learning cards due by ``until``, soonest first."""

@@ -164,15 +164,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 def _memory_by_topic(session: Session, curve: tuple[float, float], now: datetime, topics: list[str] | None) -> dict[str, CardMemory]:
     decay, factor = curve
-    params: dict[str, object] = {"decay": decay, "factor": factor, "mature": MATURE_STABILITY_DAYS,
-                                 "now_us": (now - _EPOCH) // timedelta(microseconds=1)}
+    params: dict[str, object] = {
+        "decay": decay,
+        "factor": factor,
+        "mature": MATURE_STABILITY_DAYS,
+        "now_us": (now - _EPOCH) // timedelta(microseconds=1),
+    }
     only_topics = ""
     if topics is not None:
         params |= {f"topic{index}": topic for index, topic in enumerate(topics)}
         only_topics = "AND topic_id IN ({})".format(", ".join(f":topic{index}" for index in range(len(topics))) or "NULL")
     rows = session.connection().execute(text(_MEMORY_SQL.format(only_topics=only_topics)), params)
-    return {topic: CardMemory(total, new, reviewed, recall_sum, score_sum)
-            for topic, total, new, reviewed, recall_sum, score_sum in rows}
+    return {topic: CardMemory(total, new, reviewed, recall_sum, score_sum) for topic, total, new, reviewed, recall_sum, score_sum in rows}
 
 
 def _blend(topic_id: str, cards: CardMemory, assessment: AssessmentLevel | None, lab_passed: bool | None) -> Mastery:

@@ -55,9 +55,7 @@ class Fit:
 def review_logs(context: StudyContext) -> list[ReviewLog]:
     """Every answer ever recorded, as fsrs review logs (quiz answers are real reviews too)."""
     with context.store.read() as session:
-        rows = session.exec(
-            select(ReviewLogRow.card_id, ReviewLogRow.rating, ReviewLogRow.reviewed_at, ReviewLogRow.duration_ms)
-        ).all()
+        rows = session.exec(select(ReviewLogRow.card_id, ReviewLogRow.rating, ReviewLogRow.reviewed_at, ReviewLogRow.duration_ms)).all()
     return [ReviewLog(card_id, Rating(rating), when, duration) for card_id, rating, when, duration in rows]
 
 
@@ -65,8 +63,7 @@ def _histories(logs: list[ReviewLog]) -> dict[int, list[ReviewLog]]:
     per_card: dict[int, list[ReviewLog]] = defaultdict(list)
     for log in logs:
         per_card[log.card_id].append(log)
-    return {card_id: sorted(history, key=lambda log: log.review_datetime)[:MAX_REVIEWS_PER_CARD]
-            for card_id, history in per_card.items()}
+    return {card_id: sorted(history, key=lambda log: log.review_datetime)[:MAX_REVIEWS_PER_CARD] for card_id, history in per_card.items()}
 
 
 def usable_reviews(logs: list[ReviewLog]) -> int:
@@ -109,7 +106,11 @@ def fit_parameters(logs: list[ReviewLog], timeout: float = 1800.0) -> list[float
     try:
         done = subprocess.run(
             [sys.executable, "-m", "dltui.srs.optimize"],
-            input=payload, capture_output=True, text=True, timeout=timeout, check=False,
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         raise OptimizeError(f"the optimizer ran for over {timeout:.0f} s and was stopped; nothing changed") from None
@@ -130,9 +131,7 @@ def evaluate(logs: list[ReviewLog], old: list[float], new: list[float]) -> Fit:
 
 def adopt(context: StudyContext, fit: Fit, logs: list[ReviewLog], fuzzing: bool = True) -> int:
     """Save the new parameters and replay every reviewed card's history with them."""
-    scheduler = Scheduler(
-        parameters=fit.new, desired_retention=context.settings.desired_retention, enable_fuzzing=fuzzing
-    )
+    scheduler = Scheduler(parameters=fit.new, desired_retention=context.settings.desired_retention, enable_fuzzing=fuzzing)
     by_card: dict[int, list[ReviewLog]] = defaultdict(list)
     for log in logs:
         by_card[log.card_id].append(log)

@@ -32,9 +32,7 @@ class HeldBack:
     reason: str
 
 
-def held_back(
-    context: StudyContext, waiting: dict[str, int], now: datetime, scheduler: Scheduler, rank: dict[str, int]
-) -> list[HeldBack]:
+def held_back(context: StudyContext, waiting: dict[str, int], now: datetime, scheduler: Scheduler, rank: dict[str, int]) -> list[HeldBack]:
     """Of the topics with new cards ``waiting`` (count each), those a weak prerequisite holds back."""
     topics = context.curriculum.topics
     prerequisites = {p for t in waiting if t in topics for p in topics[t].prerequisites if p in topics}

@@ -208,7 +208,7 @@ class ReviewQueue(StudyDeck):
         """The first of ``card_ids`` whose row is still due (a row changed elsewhere is skipped and
         the list rebuilt at the next look)."""
         for start in range(0, len(card_ids), _CANDIDATES):
-            chunk = card_ids[start:start + _CANDIDATES]
+            chunk = card_ids[start : start + _CANDIDATES]
             with self.context.store.read() as session:
                 rows = {row.id: row for row in session.exec(select(CardState).where(col(CardState.id).in_(chunk))).all()}
             for card_id in chunk:
@@ -229,9 +229,7 @@ class ReviewQueue(StudyDeck):
         answer_given: str | None = None,
         auto_graded: bool | None = None,
     ) -> Answer:
-        answer = super().answer(
-            card_id, rating, duration_ms=duration_ms, answer_given=answer_given, auto_graded=auto_graded
-        )
+        answer = super().answer(card_id, rating, duration_ms=duration_ms, answer_given=answer_given, auto_graded=auto_graded)
         state_before = self._shown_states.pop(card_id, None)
         if self._due is not None:
             if state_before is None:  # not a card this queue showed: its place is unknown
@@ -339,9 +337,7 @@ class ReviewQueue(StudyDeck):
         """New cards of the first of ``topic_ids`` that has any, in the order of its file."""
         for topic_id in topic_ids:
             rows = session.exec(
-                _active(select(CardState)).where(
-                    CardState.state == NEW, _never_scheduled(), CardState.topic_id == topic_id, _unburied(now)
-                )
+                _active(select(CardState)).where(CardState.state == NEW, _never_scheduled(), CardState.topic_id == topic_id, _unburied(now))
             ).all()
             if rows:
                 return sorted(rows, key=self._card_position)
@@ -377,5 +373,3 @@ def _never_scheduled() -> ColumnElement[bool]:
 
 def _unburied(now: datetime) -> ColumnElement[bool]:
     return or_(col(CardState.buried_until) == None, col(CardState.buried_until) <= now)  # noqa: E711
-
-

@@ -163,9 +163,7 @@ class Quiz(StudyDeck):
         level = None
         if len(ratings) >= MIN_ANSWERS_FOR_ASSESSMENT:
             share = recalled / len(ratings)
-            level = (
-                AssessmentLevel.STRONG if share >= 0.8 else AssessmentLevel.PARTIAL if share >= 0.5 else AssessmentLevel.NEEDS_WORK
-            )
+            level = AssessmentLevel.STRONG if share >= 0.8 else AssessmentLevel.PARTIAL if share >= 0.5 else AssessmentLevel.NEEDS_WORK
             with self.context.store.session() as session:
                 session.add(
                     Assessment(

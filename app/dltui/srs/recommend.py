@@ -41,7 +41,7 @@ NEEDED_BY_CURRENT = 0.8
 
 
 def short_title(topic: Topic) -> str:
-    """"Calculus, gradients and the chain rule" -> "Calculus": enough to name it in a sentence."""
+    """ "Calculus, gradients and the chain rule" -> "Calculus": enough to name it in a sentence."""
     return topic.title.split(" (")[0].split(", ")[0]
 
 
@@ -130,10 +130,7 @@ def study_next(
     waiting = waiting_on(curriculum, mastery)
     current = in_the_middle_of(context, mastery)
     needed_by_current = _prerequisites_of(curriculum, current) if current and waiting.get(current) else set()
-    ready = [
-        t for t in topics.values()
-        if t.id in mastery and mastery[t.id].state is not MasteryState.MASTERED and not waiting.get(t.id)
-    ]
+    ready = [t for t in topics.values() if t.id in mastery and mastery[t.id].state is not MasteryState.MASTERED and not waiting.get(t.id)]
     base = {t.id: _domain_weight(curriculum, t) * (1 - mastery[t.id].fraction) for t in ready}
     heaviest: dict[str, str] = {}  # domain -> topic id
     for topic in ready:  # per domain, the ready topic with the most weight left to learn

@@ -54,6 +54,5 @@ def mastery_lines(stats: ReviewStats, domain_titles: dict[str, str], width: int 
 
 def stats_report(stats: ReviewStats, domain_titles: dict[str, str]) -> str:
     cards = f"Cards: {stats.cards_total} ({stats.cards_new} new, {stats.cards_suspended} suspended)"
-    parts = [summary_line(stats), cards, "", *forecast_lines(stats), "", *heatmap_lines(stats), "",
-             *mastery_lines(stats, domain_titles)]
+    parts = [summary_line(stats), cards, "", *forecast_lines(stats), "", *heatmap_lines(stats), "", *mastery_lines(stats, domain_titles)]
     return "\n".join(parts)

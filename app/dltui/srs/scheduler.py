@@ -28,8 +28,18 @@ PARAMETERS_FILE = "fsrs-parameters.json"
 
 # The row fields an answer can change; a snapshot of them is what undo puts back.
 SCHEDULE_FIELDS = (
-    "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
-    "suspended", "leech", "buried_until", "introduced_at",
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "suspended",
+    "leech",
+    "buried_until",
+    "introduced_at",
 )
 _DATETIME_FIELDS = {"due", "last_review", "buried_until", "introduced_at"}
 
@@ -114,9 +124,7 @@ def restore_row(row: CardState, snapshot: dict[str, Any]) -> None:
         setattr(row, name, value)
 
 
-def review(
-    scheduler: Scheduler, card: Card, rating: Rating, now: datetime, duration_ms: int | None = None
-) -> Card:
+def review(scheduler: Scheduler, card: Card, rating: Rating, now: datetime, duration_ms: int | None = None) -> Card:
     """fsrs's review of ``card``, with the fuzz drawn from the card itself instead of at random.
 
     fsrs fuzzes review intervals (a 10-day interval may become 9 or 11 days) by calling

@@ -160,8 +160,11 @@ class ReviewSession:
             raise AnswerError("Show the answer before rating the card.")
         deck, card = self._asked()
         answer = deck.answer(
-            card.card_id, rating, duration_ms=int((time.monotonic() - self._shown_at) * 1000),
-            answer_given=self.response, auto_graded=self.correct is not None,
+            card.card_id,
+            rating,
+            duration_ms=int((time.monotonic() - self._shown_at) * 1000),
+            answer_given=self.response,
+            auto_graded=self.correct is not None,
         )
         self.history.append(UndoAnswer(answer.card_id, answer.log_id))
         self.answered.append(answer.log_id)
@@ -206,7 +209,7 @@ class ReviewSession:
             result = quiz.finish()
             self.history = []  # the quiz's score is recorded; its answers stay
             level = f" · assessed {result.level.value.replace('_', ' ')}" if result.level else ""
-            summary = session_summary(self.context, self.answered[self._deck_start:], self.clock)
+            summary = session_summary(self.context, self.answered[self._deck_start :], self.clock)
             return ClosingMessage(
                 f"Quiz on {quiz.topic.title} done: {result.summary}{level}.",
                 [*summary.lines("This quiz"), "r: back to today's reviews"],

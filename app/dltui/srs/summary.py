@@ -47,9 +47,7 @@ def session_summary(context: StudyContext, log_ids: list[int], clock: StudyClock
     tomorrow_ends = day.end + timedelta(days=1)
     with context.store.read() as session:
         given = session.exec(select(ReviewLog.rating).where(col(ReviewLog.id).in_(log_ids))).all() if log_ids else []
-        today = session.exec(
-            select(ReviewLog.rating).where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end)
-        ).all()
+        today = session.exec(select(ReviewLog.rating).where(ReviewLog.reviewed_at >= day.start, ReviewLog.reviewed_at < day.end)).all()
         due = session.exec(
             select(CardState.id).where(
                 CardState.state != NEW,

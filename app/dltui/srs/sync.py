@@ -34,9 +34,7 @@ def sync_cards(context: StudyContext) -> SyncReport:
     wanted = {card.id: card.topic_id for card in context.curriculum.all_cards()}
     added = retired = restored = 0
     with context.store.session() as session:
-        rows = session.exec(
-            select(CardState.id, CardState.card_key, CardState.retired).where(CardState.origin == "curriculum")
-        ).all()
+        rows = session.exec(select(CardState.id, CardState.card_key, CardState.retired).where(CardState.origin == "curriculum")).all()
         known = {key: (row_id, was_retired) for row_id, key, was_retired in rows}
         to_retire = [row_id for key, (row_id, was_retired) in known.items() if key not in wanted and not was_retired]
         to_restore = [row_id for key, (row_id, was_retired) in known.items() if key in wanted and was_retired]

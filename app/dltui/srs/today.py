@@ -82,9 +82,7 @@ def today_counts(context: StudyContext, clock: StudyClock | None = None, queue: 
             ).all()
         )
         ratings = session.exec(
-            select(ReviewLog.rating).where(
-                ReviewLog.reviewed_at >= since, ReviewLog.mode == "review", state_before == int(State.Review)
-            )
+            select(ReviewLog.rating).where(ReviewLog.reviewed_at >= since, ReviewLog.mode == "review", state_before == int(State.Review))
         ).all()
         answers_30d = session.exec(select(func.count(col(ReviewLog.id))).where(ReviewLog.reviewed_at >= since)).one()
     learning = due_by_state.get(int(State.Learning), 0) + due_by_state.get(int(State.Relearning), 0)

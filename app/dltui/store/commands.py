@@ -10,9 +10,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     backup = subparsers.add_parser("backup", help="copy the database into backups/ now (dltui also does it daily)")
     backup.add_argument("--list", action="store_true", help="list the backups instead, oldest first")
     backup.set_defaults(handler=backup_command)
-    restore = subparsers.add_parser(
-        "restore", help="put a backup back (quit dltui first); the database it replaces is kept beside it"
-    )
+    restore = subparsers.add_parser("restore", help="put a backup back (quit dltui first); the database it replaces is kept beside it")
     restore.add_argument("file", metavar="FILE", help="a backup, e.g. data/backups/tutor-20261201-080000.db")
     restore.set_defaults(handler=restore_command)
 

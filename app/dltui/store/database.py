@@ -213,8 +213,7 @@ def check_writable(path: Path) -> None:
         )
     if path.exists() and not os.access(path, os.W_OK):
         raise DatabaseError(
-            f"{path} is read-only: dltui needs to write to it. "
-            f"Make it writable (chmod u+w {path}) or pass --db with a copy you can write"
+            f"{path} is read-only: dltui needs to write to it. Make it writable (chmod u+w {path}) or pass --db with a copy you can write"
         )
 
 
@@ -243,9 +242,7 @@ def inspect(path: Path, target: int) -> int:
     try:
         version: int = connection.execute("PRAGMA user_version").fetchone()[0]
         if version > target:
-            raise DatabaseError(
-                f"{path} has schema version {version}, newer than this dltui understands ({target}); upgrade dltui"
-            )
+            raise DatabaseError(f"{path} has schema version {version}, newer than this dltui understands ({target}); upgrade dltui")
         tables = connection.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
         if version == 0 and tables:
             raise DatabaseError(f"{path} holds tables but no dltui schema version; pass --db to use another file")

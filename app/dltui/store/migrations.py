@@ -102,12 +102,30 @@ def drop_learner(connection: sqlite3.Connection) -> None:
 
 
 # The labrun table of version 6 as a new database makes it (from store.models), character for character.
-LABRUN_VERSION_6 = "CREATE TABLE labrun (\n\t" + ", \n\t".join((
-    "id VARCHAR NOT NULL", "lab_id VARCHAR NOT NULL", "kind VARCHAR NOT NULL", "params TEXT NOT NULL",
-    "status VARCHAR(9) NOT NULL", "pid INTEGER", "run_dir VARCHAR NOT NULL", "device VARCHAR", "group_id VARCHAR",
-    "started_at DATETIME NOT NULL", "ended_at DATETIME", "final_metrics TEXT NOT NULL", "passed BOOLEAN", "session_id INTEGER",
-    "PRIMARY KEY (id)", "FOREIGN KEY(session_id) REFERENCES studysession (id)",
-)) + "\n)"
+LABRUN_VERSION_6 = (
+    "CREATE TABLE labrun (\n\t"
+    + ", \n\t".join(
+        (
+            "id VARCHAR NOT NULL",
+            "lab_id VARCHAR NOT NULL",
+            "kind VARCHAR NOT NULL",
+            "params TEXT NOT NULL",
+            "status VARCHAR(9) NOT NULL",
+            "pid INTEGER",
+            "run_dir VARCHAR NOT NULL",
+            "device VARCHAR",
+            "group_id VARCHAR",
+            "started_at DATETIME NOT NULL",
+            "ended_at DATETIME",
+            "final_metrics TEXT NOT NULL",
+            "passed BOOLEAN",
+            "session_id INTEGER",
+            "PRIMARY KEY (id)",
+            "FOREIGN KEY(session_id) REFERENCES studysession (id)",
+        )
+    )
+    + "\n)"
+)
 EXERCISE_SUFFIX = ":exercise"  # how versions up to 5 marked a grader run: "<lab id>:exercise"
 
 

@@ -88,7 +88,12 @@ class CardState(SQLModel, table=True):
     # databases made before version 4).
     __table_args__ = (
         Index(
-            "ix_cardstate_review_order", "state", "due", "stability", "last_review", "buried_until",
+            "ix_cardstate_review_order",
+            "state",
+            "due",
+            "stability",
+            "last_review",
+            "buried_until",
             sqlite_where=text("retired = 0 AND suspended = 0"),
         ),
     )

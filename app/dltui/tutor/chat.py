@@ -67,7 +67,10 @@ class Chat:
 
     @classmethod
     async def opened(
-        cls, context: StudyContext, conversation_id: int | None = None, tutor_kind: str | None = None,
+        cls,
+        context: StudyContext,
+        conversation_id: int | None = None,
+        tutor_kind: str | None = None,
         on_quiz: Callable[[str], None] | None = None,
     ) -> Chat:
         """As ``Chat(...)``, made on the save thread: a new conversation is a write."""
@@ -191,8 +194,7 @@ class Chat:
         else:
             save(lambda: _delete_empty(self.context, row_id(placeholder.result())))
         if notice := reply.notice:
-            save(lambda: history.add_message(self.context, self.conversation_id, MessageRole.NOTICE, notice,
-                                             status=MessageStatus.ERROR))
+            save(lambda: history.add_message(self.context, self.conversation_id, MessageRole.NOTICE, notice, status=MessageStatus.ERROR))
         learner = next((m for m in reversed(past) if m.role == MessageRole.USER), None)
         if reply.turn and learner is not None:
             save(lambda: history.update_message(self.context, row_id(learner), learner.content, learner.status, reply.turn))

@@ -81,9 +81,7 @@ class ClaudeTutor:
         self.sleep = sleep
         settings = context.settings
         # Our own retry loop (max_retries=0) so the learner sees what is happening.
-        self.client = AsyncAnthropic(
-            api_key=api_key, base_url=settings.api_base_url, max_retries=0, timeout=REQUEST_TIMEOUT
-        )
+        self.client = AsyncAnthropic(api_key=api_key, base_url=settings.api_base_url, max_retries=0, timeout=REQUEST_TIMEOUT)
 
     @property
     def label(self) -> str:
@@ -117,15 +115,11 @@ class ClaudeTutor:
                 # On the chat's save thread: a tool that records waits there for SQLite's lock.
                 outcome = await saved(self.toolbox.run, use["name"], use["input"], bad_input=final.bad_inputs.get(use["id"]))
                 on_tool(outcome)
-                results.append(
-                    {"type": "tool_result", "tool_use_id": use["id"], "content": outcome.content, "is_error": outcome.is_error}
-                )
+                results.append({"type": "tool_result", "tool_use_id": use["id"], "content": outcome.content, "is_error": outcome.is_error})
             messages.append({"role": "user", "content": results})
         return reply.failed(f"Stopped after {MAX_TOOL_ROUNDS} rounds of tool calls; ask again to continue.", partial=True)
 
-    async def _stream_once(
-        self, system: list[ApiJson], messages: list[ApiJson], emit: TextSink, reply: Reply
-    ) -> StreamedMessage | str:
+    async def _stream_once(self, system: list[ApiJson], messages: list[ApiJson], emit: TextSink, reply: Reply) -> StreamedMessage | str:
         """One model call, retried while nothing has been streamed; returns the message or the error text."""
         import anthropic
 
@@ -271,10 +265,7 @@ def explain_error(err: Exception, streamed_any: bool) -> str:
         )
     if isinstance(err, ValueError):  # the SDK could not read a line of the stream
         if streamed_any:
-            return (
-                "The reply broke off (the API sent a line that could not be read). "
-                "The partial reply is kept; press Ctrl+R to ask again."
-            )
+            return "The reply broke off (the API sent a line that could not be read). The partial reply is kept; press Ctrl+R to ask again."
         return f"The API sent a reply that could not be read. {kept}; Ctrl+R retries."
     if streamed_any:
         return f"The reply broke off ({_short(err)}). The partial reply is kept; press Ctrl+R to ask again."

@@ -44,8 +44,17 @@ AUTHOR_YEAR = (
 NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 # Books, courses and docs a tutor may cite from memory (by book and chapter, per CLAUDE.md).
 KNOWN_AUTHORS = {"goodfellow", "bengio", "courville", "zhang", "bishop", "murphy", "prince", "nielsen", "jurafsky", "martin"}
-KNOWN_HOSTS = ("deeplearningbook.org", "d2l.ai", "cs231n.github.io", "cs231n.stanford.edu", "web.stanford.edu/class/cs224n",
-               "pytorch.org/docs", "docs.pytorch.org", "udlbook.github.io", "neuralnetworksanddeeplearning.com")
+KNOWN_HOSTS = (
+    "deeplearningbook.org",
+    "d2l.ai",
+    "cs231n.github.io",
+    "cs231n.stanford.edu",
+    "web.stanford.edu/class/cs224n",
+    "pytorch.org/docs",
+    "docs.pytorch.org",
+    "udlbook.github.io",
+    "neuralnetworksanddeeplearning.com",
+)
 
 
 @dataclass
@@ -125,8 +134,7 @@ def invented_citations(reply: str, topic: Topic, curriculum: Curriculum | None =
     nor among the known books and courses."""
     topics = list(curriculum.topics.values()) if curriculum is not None else [topic]
     given_flat = " ".join(
-        part for t in topics
-        for part in [t.explanation, *(f"{s.title} {s.url}" for s in t.sources), *(c.source for c in t.cards)]
+        part for t in topics for part in [t.explanation, *(f"{s.title} {s.url}" for s in t.sources), *(c.source for c in t.cards)]
     ).lower()
     urls = [s.url.rstrip("/") for t in topics for s in t.sources]
     invented = []

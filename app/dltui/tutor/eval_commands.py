@@ -9,9 +9,7 @@ import sys
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("tutor", help="measure the tutor")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    evaluate = actions.add_parser(
-        "eval", help="score the tutor's replies to seeded learner mistakes (answer withheld, asks, assesses...)"
-    )
+    evaluate = actions.add_parser("eval", help="score the tutor's replies to seeded learner mistakes (answer withheld, asks, assesses...)")
     evaluate.add_argument("--tutor", choices=["offline", "claude"], default="offline", help="the tutor to measure")
     evaluate.add_argument("--judge", choices=["claude"], help="also grade each reply with an LLM judge")
     evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N dialogues")

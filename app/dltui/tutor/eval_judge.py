@@ -103,8 +103,11 @@ class ClaudeJudge:
     async def _ask(self, prompt: str) -> str:
         # Streamed, as the tutor is: the same fake Messages API serves both in the tests.
         stream = await self.client.messages.create(
-            model=self.model, max_tokens=JUDGE_MAX_TOKENS, system=RUBRIC,
-            messages=[{"role": "user", "content": prompt}], stream=True,
+            model=self.model,
+            max_tokens=JUDGE_MAX_TOKENS,
+            system=RUBRIC,
+            messages=[{"role": "user", "content": prompt}],
+            stream=True,
         )
         pieces: list[str] = []
         async with stream:
@@ -144,7 +147,5 @@ class Agreement:
             "replies": self.replies,
             "unusable": self.unusable,
             "overall": self.overall,
-            "by_dimension": {
-                name: {"matches": self.matches.get(name, 0), "compared": n} for name, n in self.compared.items()
-            },
+            "by_dimension": {name: {"matches": self.matches.get(name, 0), "compared": n} for name, n in self.compared.items()},
         }

@@ -29,9 +29,16 @@ from dltui.tutor.eval_judge import JUDGED, Agreement, ClaudeJudge, JudgeScore
 # Targets from issue 18 for the offline tutor (and any tutor): rate needed per check.
 TARGETS = {"not_revealed": 0.90, "ends_with_question_or_task": 0.90, "assessed_topic": 1.0}
 SHORT = {  # column headings of the per-domain table
-    "not_revealed": "withheld", "ends_with_question_or_task": "asks", "length_ok": "length", "no_latex": "no-tex",
-    "assessed_topic": "assessed", "no_invented_citation": "cites", "mentions_mistake": "names",
-    "names_mistake": "j-names", "actionable": "j-action", "holds_position": "j-holds",
+    "not_revealed": "withheld",
+    "ends_with_question_or_task": "asks",
+    "length_ok": "length",
+    "no_latex": "no-tex",
+    "assessed_topic": "assessed",
+    "no_invented_citation": "cites",
+    "mentions_mistake": "names",
+    "names_mistake": "j-names",
+    "actionable": "j-action",
+    "holds_position": "j-holds",
 }
 # What a tutor run may take from the caller's environment: the API address and model, never
 # the learner's own database or data folder.
@@ -61,9 +68,16 @@ class DialogueResult:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "id": self.dialogue.id, "topic": self.dialogue.topic, "domain": self.domain, "kind": self.dialogue.kind,
-            "reply": self.reply, "checks": self.checks.passed, "details": self.checks.details,
-            "assessed": self.assessed, "judge": self.judge.to_json() if self.judge else None, "notice": self.notice,
+            "id": self.dialogue.id,
+            "topic": self.dialogue.topic,
+            "domain": self.domain,
+            "kind": self.dialogue.kind,
+            "reply": self.reply,
+            "checks": self.checks.passed,
+            "details": self.checks.details,
+            "assessed": self.assessed,
+            "judge": self.judge.to_json() if self.judge else None,
+            "notice": self.notice,
         }
 
 
@@ -91,8 +105,10 @@ class EvalReport:
         return {d: rs for d, rs in groups.items() if rs}
 
     def table(self) -> str:
-        lines = [f"dltui tutor eval: {self.tutor} tutor, {len(self.results)} dialogues"
-                 + (f", judged by {self.judge}" if self.judge else ""), ""]
+        lines = [
+            f"dltui tutor eval: {self.tutor} tutor, {len(self.results)} dialogues" + (f", judged by {self.judge}" if self.judge else ""),
+            "",
+        ]
         lines.append(f"{'dimension':<40} {'passed':>9} {'rate':>6}  target")
         for name, label in self.dimensions():
             passed, counted = self.rate(name)
@@ -109,28 +125,42 @@ class EvalReport:
             lines.append(f"{f'{domain} {title}'[:34]:<34} {len(results):>3} {cells}")
         failed = [r for r in self.results if r.notice]
         if failed:
-            lines += ["", f"{len(failed)} replies ended with an error (scored as they stand), first: "
-                      f"{failed[0].dialogue.id}: {failed[0].notice}"]
+            lines += [
+                "",
+                f"{len(failed)} replies ended with an error (scored as they stand), first: {failed[0].dialogue.id}: {failed[0].notice}",
+            ]
         if self.agreement is not None:
             overall = self.agreement.overall
-            lines += ["", f"judge agreement with hand labels: {_percent_value(overall)} over "
-                      f"{sum(self.agreement.compared.values())} labels on {self.agreement.replies} replies"
-                      + (f" ({self.agreement.unusable} verdicts unusable)" if self.agreement.unusable else "")]
+            lines += [
+                "",
+                f"judge agreement with hand labels: {_percent_value(overall)} over "
+                f"{sum(self.agreement.compared.values())} labels on {self.agreement.replies} replies"
+                + (f" ({self.agreement.unusable} verdicts unusable)" if self.agreement.unusable else ""),
+            ]
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
         dimensions = {}
         for name, label in self.dimensions():
             passed, counted = self.rate(name)
-            dimensions[name] = {"label": label, "passed": passed, "counted": counted,
-                                "rate": passed / counted if counted else None, "target": TARGETS.get(name)}
+            dimensions[name] = {
+                "label": label,
+                "passed": passed,
+                "counted": counted,
+                "rate": passed / counted if counted else None,
+                "target": TARGETS.get(name),
+            }
         by_domain = {
             domain: {"n": len(results), **{n: _fraction(*self.rate(n, results)) for n, _ in self.dimensions()}}
             for domain, results in self.by_domain().items()
         }
         return {
-            "version": 1, "tutor": self.tutor, "judge": self.judge, "dialogues": len(self.results),
-            "dimensions": dimensions, "by_domain": by_domain,
+            "version": 1,
+            "tutor": self.tutor,
+            "judge": self.judge,
+            "dialogues": len(self.results),
+            "dimensions": dimensions,
+            "by_domain": by_domain,
             "agreement": self.agreement.to_json() if self.agreement else None,
             "results": [r.to_json() for r in self.results],
         }
@@ -166,8 +196,11 @@ async def run_eval(
         for dialogue in dialogues:
             title = curriculum.topics[dialogue.topic].title
             for reference in dialogue.references:
-                labels = {"names_mistake": reference.names_mistake, "actionable": reference.actionable,
-                          "holds_position": reference.holds_position}
+                labels = {
+                    "names_mistake": reference.names_mistake,
+                    "actionable": reference.actionable,
+                    "holds_position": reference.holds_position,
+                }
                 report.agreement.add(labels, await grader.score(dialogue, title, reference.reply))
     return report
 
@@ -194,8 +227,12 @@ async def _run_one(
             context.close()
     text = reply.text if reply else ""
     return DialogueResult(
-        dialogue=dialogue, domain=topic.domain, reply=text, checks=check_reply(text, dialogue, topic, assessed, curriculum),
-        assessed=assessed, notice=reply.notice if reply else None,
+        dialogue=dialogue,
+        domain=topic.domain,
+        reply=text,
+        checks=check_reply(text, dialogue, topic, assessed, curriculum),
+        assessed=assessed,
+        notice=reply.notice if reply else None,
     )
 
 

@@ -40,7 +40,11 @@ def add_message(
     """Append and commit one message; the first learner message also names the conversation."""
     with context.store.session() as session:
         message = Message(
-            conversation_id=conversation_id, role=role, content=content, status=status, meta=meta or {},
+            conversation_id=conversation_id,
+            role=role,
+            content=content,
+            status=status,
+            meta=meta or {},
             session_id=context.session_id,
         )
         session.add(message)
@@ -55,9 +59,7 @@ def add_message(
         return message
 
 
-def update_message(
-    context: StudyContext, message_id: int, content: str, status: MessageStatus, meta: dict[str, Any] | None = None
-) -> None:
+def update_message(context: StudyContext, message_id: int, content: str, status: MessageStatus, meta: dict[str, Any] | None = None) -> None:
     with context.store.session() as session:
         message = session.get(Message, message_id)
         if message is None:

@@ -32,10 +32,23 @@ def _stem(word: str) -> str:
 
 
 # Symbols the curriculum writes and a learner types as words: "1/√B" and "1/sqrt(B)" are one answer.
-SYMBOL_WORDS = str.maketrans({
-    "√": " sqrt ", "η": " eta ", "σ": " sigma ", "λ": " lambda ", "α": " alpha ", "β": " beta ",
-    "ε": " epsilon ", "θ": " theta ", "μ": " mu ", "Σ": " sum ", "∑": " sum ", "∂": " partial ", "∇": " gradient ",
-})
+SYMBOL_WORDS = str.maketrans(
+    {
+        "√": " sqrt ",
+        "η": " eta ",
+        "σ": " sigma ",
+        "λ": " lambda ",
+        "α": " alpha ",
+        "β": " beta ",
+        "ε": " epsilon ",
+        "θ": " theta ",
+        "μ": " mu ",
+        "Σ": " sum ",
+        "∑": " sum ",
+        "∂": " partial ",
+        "∇": " gradient ",
+    }
+)
 
 
 def content_words(text: str) -> set[str]:

@@ -175,8 +175,7 @@ class _Turn(Turn):
                 self.say(passage.text)
             self.say(_source_line(found))
         else:
-            self.say("I could not find that in the curriculum. Ask with the words you would look up, for example "
-                     "“what does momentum do?”.")
+            self.say("I could not find that in the curriculum. Ask with the words you would look up, for example “what does momentum do?”.")
         stage = self.state.get("stage")
         if stage == Stage.CHECK and topic is not None:
             self.say("Back to the question:")
@@ -315,8 +314,7 @@ class _Turn(Turn):
         self.state["stage"] = Stage.DONE
         verdict = {"strong": "You have this one.", "partial": "A solid start.", "needs_work": "This one needs more work."}
         self.say(
-            f"{verdict[level]} {evidence} Type **quiz** to practise it with cards now, **next** for what to "
-            "study next, or ask me anything."
+            f"{verdict[level]} {evidence} Type **quiz** to practise it with cards now, **next** for what to study next, or ask me anything."
         )
 
     @staticmethod

@@ -86,8 +86,11 @@ class PassageIndex:
             return []
         if within is not None:
             asked = named_words(asked, set().union(*(p.words for p in self.passages if p.topic is within))) or asked
-        scored = [(self.score(asked, p) * (1.1 if p.topic.id == prefer else 1.0), i, p) for i, p in enumerate(self.passages)
-                  if within is None or p.topic is within]
+        scored = [
+            (self.score(asked, p) * (1.1 if p.topic.id == prefer else 1.0), i, p)
+            for i, p in enumerate(self.passages)
+            if within is None or p.topic is within
+        ]
         scored = [s for s in scored if s[0] > 0]
         if not scored:
             return []
@@ -111,4 +114,3 @@ def best_for(points: list[str], candidates: list[Passage]) -> Passage | None:
     scored = [(len(wanted & c.words), -i, c) for i, c in enumerate(candidates)]
     scored = [s for s in scored if s[0] > 0]
     return max(scored, key=lambda s: s[:2])[2] if scored else None
-

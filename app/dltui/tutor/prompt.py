@@ -27,7 +27,7 @@ def tutor_rules() -> str:
 
 
 def curriculum_index(context: StudyContext) -> str:
-    lines = ["# Curriculum (topic ids for the tools; \"after:\" lists a topic's prerequisites)"]
+    lines = ['# Curriculum (topic ids for the tools; "after:" lists a topic\'s prerequisites)']
     for domain in context.curriculum.domains.values():
         lines.append(f"{domain.id} {domain.title} ({domain.weight:.0%}):")
         lines += [
@@ -71,19 +71,18 @@ def learner_context(context: StudyContext, topic_id: str | None, now: datetime |
         last_run = session.exec(select(LabRun).order_by(col(LabRun.started_at).desc()).limit(1)).first()
     if gaps:
         parts.append(
-            "## Open knowledge gaps\n"
-            + "\n".join(f"- gap {g.id} [{g.severity.value}] {g.topic_id}: {g.description}" for g in gaps)
+            "## Open knowledge gaps\n" + "\n".join(f"- gap {g.id} [{g.severity.value}] {g.topic_id}: {g.description}" for g in gaps)
         )
     today = today_counts(context)
     parts.append(
-        f"## Review queue\n{today.due} cards due today; {today.done} answers today; "
-        f"retention (30 days): {retention_label(today)}."
+        f"## Review queue\n{today.due} cards due today; {today.done} answers today; retention (30 days): {retention_label(today)}."
     )
     suggestions = study_next(context, limit=3, mastery=mastery)
     if suggestions:
-        parts.append("## Study next (the app's suggestion, with its reason)\n" + "\n".join(
-            f"- {s.topic.id}: {s.topic.title} — {s.reason}" for s in suggestions
-        ))
+        parts.append(
+            "## Study next (the app's suggestion, with its reason)\n"
+            + "\n".join(f"- {s.topic.id}: {s.topic.title} — {s.reason}" for s in suggestions)
+        )
     notes = last_session_notes(context)
     if notes:
         parts.append(f"## Notes from the last session (excerpt)\n{notes}")
@@ -103,9 +102,7 @@ def current_topic_part(context: StudyContext, topic: Topic) -> str:
         for q in topic.questions
     )
     return (
-        f"## Current topic: {topic.title} ({topic.id})\n"
-        + (f"Prerequisites: {needs}\n" if needs else "")
-        + f"{topic.explanation}\n\n"
+        f"## Current topic: {topic.title} ({topic.id})\n" + (f"Prerequisites: {needs}\n" if needs else "") + f"{topic.explanation}\n\n"
         f"Sources (prefer these when you cite, named as they are here):\n{sources}\n\n"
         "Questions from the curriculum. The key points are there to grade the learner's answer against, "
         "not to recite: say which points their answer has, nudge toward a missing one with the hint, and "
@@ -133,16 +130,22 @@ def activity_part(context: StudyContext, activity: LearnerActivity) -> str:
             return title + f"Looking at run {activity.run_id} in the Labs area (no record of it)."
         from dltui.labs.prediction import guess_text, prediction_for
 
-        lines = ["Looking at a lab run in the Labs area, as its runner recorded it (quote only these numbers):",
-                 record.to_text(RUN_RECORD_CHARS)]
+        lines = [
+            "Looking at a lab run in the Labs area, as its runner recorded it (quote only these numbers):",
+            record.to_text(RUN_RECORD_CHARS),
+        ]
         prediction = prediction_for(context, record.run_id)
         if prediction is not None:
-            lines.append(f"Before it ran they predicted: {guess_text(prediction)}. "
-                         + (f"Scored: {prediction.outcome}" if prediction.outcome else "Not scored yet (still running)."))
+            lines.append(
+                f"Before it ran they predicted: {guess_text(prediction)}. "
+                + (f"Scored: {prediction.outcome}" if prediction.outcome else "Not scored yet (still running).")
+            )
         if activity.asked_about_run:
-            lines.append("They pressed t to talk about this run: open by naming the run and asking one question "
-                         "about what its curve shows (for example what the validation loss turning up means), "
-                         "before you explain anything. `read_lab_run` reads it again; `compare_runs` compares a sweep.")
+            lines.append(
+                "They pressed t to talk about this run: open by naming the run and asking one question "
+                "about what its curve shows (for example what the validation loss turning up means), "
+                "before you explain anything. `read_lab_run` reads it again; `compare_runs` compares a sweep."
+            )
         return title + "\n".join(lines)
     return title + f"Reading {named} in the Topics area; a question without a topic is probably about it."
 

@@ -54,6 +54,4 @@ class Tutor(Protocol):
 
     toolbox: ToolBox
 
-    async def respond(
-        self, history: list[Message], topic_id: str | None, on_text: TextSink, on_tool: ToolSink
-    ) -> Reply: ...
+    async def respond(self, history: list[Message], topic_id: str | None, on_text: TextSink, on_tool: ToolSink) -> Reply: ...

@@ -98,8 +98,10 @@ def _explain(turn: Turn, lead: str) -> None:
     turn.say(lead)
     turn.say(turn.state["explanation"])
     turn.state["stage"] = "done"
-    turn.say("Change what you think matters and run it again (F4, **r**), then press **t** on the new run. "
-             "Or type **next** for what to study next.")
+    turn.say(
+        "Change what you think matters and run it again (F4, **r**), then press **t** on the new run. "
+        "Or type **next** for what to study next."
+    )
 
 
 def _record(turn: Turn, level: str, evidence: str) -> None:

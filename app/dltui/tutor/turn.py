@@ -32,8 +32,7 @@ class Stage(enum.StrEnum):
 class Turn(ABC):
     """Reads the state, writes text, moves the state on."""
 
-    def __init__(self, context: StudyContext, toolbox: ToolBox, reply: Reply, state: TutorState,
-                 on_text: TextSink, on_tool: ToolSink):
+    def __init__(self, context: StudyContext, toolbox: ToolBox, reply: Reply, state: TutorState, on_text: TextSink, on_tool: ToolSink):
         self.context = context
         self.toolbox = toolbox
         self.reply = reply

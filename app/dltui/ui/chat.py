@@ -86,6 +86,8 @@ STREAM_BATCH_MAX_S = 0.5
 def stream_batch_wait(drawn_chars: int) -> float:
     """Seconds to gather deltas before the next draw, once ``drawn_chars`` of the reply are on screen."""
     return min(STREAM_BATCH_MAX_S, STREAM_BATCH_S * max(1.0, drawn_chars / STREAM_BATCH_CHARS))
+
+
 RUN_HEADER_S = 1.0  # how often the header reads a discussed run's new events
 
 

@@ -76,7 +76,11 @@ class StudyFooter(Footer):
         if self.show_command_palette and app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _, binding, enabled, _ = active[app.COMMAND_PALETTE_BINDING]
             palette = ShownKey(
-                binding.key, app.get_key_display(binding), binding.description, binding.action, enabled,
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                enabled,
                 binding.tooltip or binding.description,
             )
         options = (self.compact, self.show_command_palette, self.combine_groups)

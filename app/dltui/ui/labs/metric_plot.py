@@ -27,10 +27,15 @@ from dltui.ui.labs.plot_cells import PlotCells
 
 # (train colour, validation colour) per run, in plotext's names and in Rich's: the same hue,
 # brighter for training. The Rich names mark the run in the run list and the legend.
-COLOURS = [("blue+", "blue"), ("red+", "red"), ("green+", "green"), ("orange+", "orange"),
-           ("magenta+", "magenta"), ("cyan+", "cyan")]
-RICH_COLOURS = [("bright_blue", "blue"), ("bright_red", "red"), ("bright_green", "green"),
-                ("orange1", "dark_orange3"), ("bright_magenta", "magenta"), ("bright_cyan", "cyan")]
+COLOURS = [("blue+", "blue"), ("red+", "red"), ("green+", "green"), ("orange+", "orange"), ("magenta+", "magenta"), ("cyan+", "cyan")]
+RICH_COLOURS = [
+    ("bright_blue", "blue"),
+    ("bright_red", "red"),
+    ("bright_green", "green"),
+    ("orange1", "dark_orange3"),
+    ("bright_magenta", "magenta"),
+    ("bright_cyan", "cyan"),
+]
 SMOOTHING_STEPS = [0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99]
 PANELS = ("both", "loss", "acc")
 TICK_COLUMNS = 9  # room for one x tick label and the gap to the next

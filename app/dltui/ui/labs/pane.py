@@ -195,7 +195,10 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         view = plot.view
         inputs = (
             tuple((run.id, m.version) for run, m in self.lab_watch.shown_runs()),
-            view.x_axis, view.smoothing, view.log_scale, view.panels,
+            view.x_axis,
+            view.smoothing,
+            view.log_scale,
+            view.panels,
         )
         # Redraws are spaced so that drawing takes at most an eighth of the time, however slow
         # plotext is at this terminal size (the lab needs the CPU more); a change of view is

@@ -76,8 +76,7 @@ class LabForm(ModalScreen[LaunchRequest | None]):
                 yield Static(escape(lab.description), classes="param-help")
             if self.needs_cpu_fallback:
                 yield Static(
-                    "This lab wants a GPU and none was found (no working nvidia-smi). "
-                    "It can run on the CPU instead: slower, same results.",
+                    "This lab wants a GPU and none was found (no working nvidia-smi). It can run on the CPU instead: slower, same results.",
                     id="form-gpu",
                 )
             with VerticalScroll():

@@ -72,9 +72,7 @@ class CardView(VerticalScroll):
 
     def show_card(self, card: QueuedCard, caption: str = "") -> None:
         content = card.content
-        self.query_one("#card-topic", Static).update(
-            f"{card.topic_title} · {_state_label(card)}" + (f" · {caption}" if caption else "")
-        )
+        self.query_one("#card-topic", Static).update(f"{card.topic_title} · {_state_label(card)}" + (f" · {caption}" if caption else ""))
         self.query_one("#card-front", Static).update(content.front)
         choices = self.query_one("#card-choices", Static)
         if content.kind is CardKind.MULTIPLE_CHOICE:

@@ -72,9 +72,7 @@ class ReviewPane(Vertical, can_focus=True):
     in_quiz: reactive[bool] = reactive(False, bindings=True, init=False)
     showing_stats: reactive[bool] = reactive(False, bindings=True, init=False)
 
-    def __init__(
-        self, context: StudyContext, clock: StudyClock | None = None, scheduler: Scheduler | None = None, **kwargs
-    ):
+    def __init__(self, context: StudyContext, clock: StudyClock | None = None, scheduler: Scheduler | None = None, **kwargs):
         super().__init__(**kwargs)
         self.context = context
         self.session = ReviewSession(context, clock or StudyClock.for_settings(context.settings), scheduler)
@@ -215,7 +213,9 @@ class ReviewPane(Vertical, can_focus=True):
         if action == "choose":
             letter = str(parameters[0]) if parameters else ""
             return (
-                stage is Stage.QUESTION and card is not None and card.content.kind is CardKind.MULTIPLE_CHOICE
+                stage is Stage.QUESTION
+                and card is not None
+                and card.content.kind is CardKind.MULTIPLE_CHOICE
                 and CHOICE_KEYS.index(letter) < len(card.content.choices)
             )
         if action in ("bury", "suspend"):
