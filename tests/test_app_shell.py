@@ -64,6 +64,8 @@ async def test_command_palette_opens(context):
 async def test_topics_area_opens_an_explanation(context):
     app = DltuiApp(context, start_area="topics")
     async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()  # the map is read off the event loop
+        await pilot.pause()
         tree = app.query_one("#topic-tree")
         app.set_focus(tree)
         first_topic = next(iter(context.curriculum.topics.values()))

@@ -11,10 +11,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input, Markdown, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Markdown, Static
 from textual.worker import Worker
 
 from dltui.context import StudyContext
@@ -29,6 +27,7 @@ from dltui.tutor.reply import TutorKind
 from dltui.tutor.saves import saved
 from dltui.tutor.tools import ToolOutcome
 from dltui.ui.chat_input import ChatInput
+from dltui.ui.chat_picker import ConversationPicker
 from dltui.ui.contained import ContainedStatic
 from dltui.ui.requests import QuizRequested
 
@@ -51,27 +50,6 @@ class InfoLine(ContainedStatic):
 
     def __init__(self, text: str, kind: str = "tool"):
         super().__init__(escape(text), classes=f"info-line {kind}")
-
-
-class ConversationPicker(ModalScreen[int | None]):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
-
-    def __init__(self, context: StudyContext):
-        super().__init__()
-        self.context = context
-
-    def compose(self) -> ComposeResult:
-        options = [
-            Option(f"{c.updated_at:%Y-%m-%d %H:%M}  {c.title}  ({c.tutor})", id=str(c.id))
-            for c in history.recent_conversations(self.context)
-        ]
-        with Vertical(id="picker"):
-            yield Static("Open a conversation (Enter), Esc to close", classes="title")
-            yield OptionList(*options, id="picker-list")
-
-    @on(OptionList.OptionSelected)
-    def chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id) if event.option.id else None)
 
 
 # Streamed text is drawn in batches, ten a second while the reply is short. Each batch lays out
