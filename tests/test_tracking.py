@@ -14,13 +14,11 @@ from dltui.labs.open import open_runner
 from dltui.store import Store
 from dltui.store.models import RunStatus
 
-FIXTURE_LABS = Path(__file__).resolve().parent / "fixtures" / "labs"
-
 
 @pytest.fixture
-def tracked(settings):
+def tracked(settings, fixture_labs):
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lab_settings = dataclasses.replace(settings, labs_dir=FIXTURE_LABS, mlflow=True)
+    lab_settings = dataclasses.replace(settings, labs_dir=fixture_labs, mlflow=True)
     store = Store(lab_settings.db_path)
     yield lab_settings, store
     store.close()

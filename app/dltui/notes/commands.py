@@ -17,7 +17,8 @@ def progress_command(args: argparse.Namespace) -> int:
     import json
 
     from dltui.context import StudyContext
-    from dltui.notes.progress import bar, learner_progress
+    from dltui.notes.progress import learner_progress
+    from dltui.text_charts import text_bar as bar
 
     context = StudyContext.open(args.db)
     try:

@@ -179,9 +179,3 @@ def _jsonable(value: object) -> object:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value
-
-
-def bar(fraction: float, width: int = 20) -> str:
-    """A text progress bar that works in any terminal: ████████░░░░."""
-    filled = round(max(0.0, min(1.0, fraction)) * width)
-    return "█" * filled + "░" * (width - filled)

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dltui.notes.progress import Progress, bar, learner_progress
+from dltui.notes.progress import Progress, learner_progress
+from dltui.text_charts import text_bar as bar
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext
