@@ -50,9 +50,9 @@ SHELL_PROBE = textwrap.dedent(
             gate.set()
             for _ in range(400):
                 await pilot.pause(0.05)
-                if app.query("ChatPane"):
+                if app.loaded:
                     break
-            report["ready"] = bool(app.query("ChatPane"))
+            report["ready"] = app.loaded and bool(app.query("ChatPane"))
         app.context.close()
 
     asyncio.run(main())

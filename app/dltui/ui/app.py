@@ -130,10 +130,15 @@ class DltuiApp(App):
         early = shell_chat.query_one(EarlyInput)
         was_typing = self.focused is early
         shell_chat.display = False  # the chat takes its place below; it hands over in _hand_over
-        for area, _title, _key in AREAS:
-            tab = tabs.get_pane(area)
-            await tab.query(".loading").remove()
-            await tab.mount(area_pane(area, context), before=0)
+        # Every area is found and given its pane before the first await: the learner may quit
+        # meanwhile, and a closing app no longer has the tabs to look up.
+        tabs_now = [tabs.get_pane(area) for area, _title, _key in AREAS]
+        removed = [tab.query(".loading").remove() for tab in tabs_now]
+        mounted = [tab.mount(area_pane(area, context), before=0) for tab, (area, *_rest) in zip(tabs_now, AREAS)]
+        for removal in removed:
+            await removal
+        for mount in mounted:
+            await mount
         self._records = context
         self._records_ready()
         if was_typing or self.focused is None:
