@@ -24,9 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LABS = ROOT / "labs"
 TARGET = 0.975
-sys.path.insert(0, str(LABS))
-
-from kit.datasets import status  # noqa: E402
+from labkit.datasets import status  # noqa: E402  (the lab kit, installed with dltui)
 
 
 def row(name: str, value, unit: str, note: str = "") -> None:
@@ -63,7 +61,7 @@ def test_accuracy_of_checkpoints(checkpoint_dir: Path) -> list[tuple[int, float]
     """(epoch, test accuracy) of every epoch-N.npz, scored here with the lab's own network."""
     sys.path.insert(0, str(LABS / "numpy-mlp"))
     import numpy as np
-    from kit.datasets import load_mnist
+    from labkit.datasets import load_mnist
     from mlp import MLP
 
     images, labels = load_mnist("test")

@@ -57,7 +57,7 @@ CPU_LAB = textwrap.dedent(
     """
     import argparse, sys, time
     sys.path.insert(0, {labs!r})
-    from kit.events import Reporter
+    from labkit.events import Reporter
     p = argparse.ArgumentParser(); p.add_argument("--steps", type=int); p.add_argument("--spin", type=int)
     a = p.parse_args()
     with Reporter("cpu") as rep:

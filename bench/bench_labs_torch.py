@@ -25,10 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = ROOT / "labs"
-sys.path.insert(0, str(LABS))
-sys.path.insert(0, str(LABS / "torch-cnn"))
+sys.path.insert(0, str(LABS / "torch-cnn"))  # the CNN's own modules
 
-from kit.datasets import status  # noqa: E402
+from labkit.datasets import status  # noqa: E402
 
 MLP_TARGET, CNN_TARGET = 0.975, 0.99
 
@@ -99,7 +98,7 @@ def accuracy(net, x, y) -> float:
 def test_set(device: str):
     """The test images (uint8) and labels (a tensor on the device), and that device."""
     import torch
-    from kit.datasets import load_mnist
+    from labkit.datasets import load_mnist
 
     dev = torch.device("cuda" if device != "cpu" and torch.cuda.is_available() else "cpu")
     images, labels = load_mnist("test")
@@ -110,7 +109,7 @@ def test_accuracy_of_checkpoints(checkpoint_dir: Path, device: str) -> list[tupl
     """(epoch, test accuracy) of every epoch-NNN.pt, scored here with the lab's own network."""
     from cnn import images_to_tensor
     from convnet import ConvNet
-    from kit.checkpoints import load_checkpoint
+    from labkit.checkpoints import load_checkpoint
 
     images, y, dev = test_set(device)
     scores = []
@@ -126,7 +125,7 @@ def mlp_test_accuracy_of_checkpoints(checkpoint_dir: Path, device: str) -> list[
     """(epoch, test accuracy) of the torch-mlp lab's every epoch-N.pt."""
     import importlib.util
 
-    from kit.checkpoints import load_checkpoint
+    from labkit.checkpoints import load_checkpoint
 
     spec = importlib.util.spec_from_file_location("torch_mlp", LABS / "torch-mlp" / "mlp.py")
     lab = importlib.util.module_from_spec(spec)

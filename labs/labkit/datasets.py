@@ -17,7 +17,7 @@ Where the files come from, first match wins:
 Set ``DLTUI_MIRRORS`` (base URLs separated by spaces or commas; ``{variant}`` is replaced by the
 variant name) or pass ``mirrors=`` to use other mirrors, e.g. a local server in tests.
 
-From a shell (cwd = labs/):  ``python -m kit.datasets download mnist``  /  ``python -m kit.datasets status``
+From a shell (cwd = labs/):  ``python -m labkit.datasets download mnist``  /  ``python -m labkit.datasets status``
 
 MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). Fashion-MNIST: Zalando Research (MIT).
 """
@@ -172,7 +172,7 @@ def _unavailable(variant: Variant, stem: str, why: str) -> DatasetUnavailable:
         f"{variant.title} file {stem}(.gz) is not available.\n"
         f"Looked in: {'; '.join(looked)}.\n{why}\n"
         f"To fix it, either connect to the internet and run `dltui data download {variant.name}` "
-        f"(or `python -m kit.datasets download {variant.name}` from labs/), or copy the four files "
+        f"(or `python -m labkit.datasets download {variant.name}` from labs/), or copy the four files "
         f"{names} into a folder DIR/{variant.name}/ and set DLTUI_DATASETS=DIR."
     )
 
@@ -270,7 +270,7 @@ def status(variant: str, verify: bool = False) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kit.datasets", description="MNIST / Fashion-MNIST files for the labs.")
+    parser = argparse.ArgumentParser(prog="python -m labkit.datasets", description="MNIST / Fashion-MNIST files for the labs.")
     sub = parser.add_subparsers(dest="command", required=True)
     get = sub.add_parser("download", help="download the files that are not present yet")
     get.add_argument("variants", nargs="+", choices=[*VARIANTS, "all"])

@@ -25,14 +25,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-try:
-    from kit.events import Reporter
-except ImportError:
-    sys.path.insert(0, str(HERE.parent))
-    from kit.events import Reporter
-
 import gradcheck
 import mlp as reference
+from labkit.events import Reporter  # the lab kit, installed with dltui
 
 SIZES = [6, 5, 4, 3]  # two hidden layers, so a loop that only works for one layer is caught
 CHECK_SECONDS = 20  # a check running longer than this is stuck (an endless loop, say)

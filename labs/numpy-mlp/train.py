@@ -25,19 +25,15 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # mlp.py and gradcheck.py next to this file
-try:
-    from kit.events import Reporter
-except ImportError:  # run alone from a shell: put labs/ on the path
-    sys.path.insert(0, str(HERE.parent))
-    from kit.events import Reporter
 import gradcheck
 import mlp
-from kit.datasets import DatasetUnavailable, IdxError, load_mnist
-from kit.params import parse_lab_args
+from labkit.datasets import DatasetUnavailable, IdxError, load_mnist
+from labkit.events import Reporter  # the lab kit, installed with dltui
+from labkit.params import parse_lab_args
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    """The parameters declared in lab.toml, overridden by the command line (labkit/params.py)."""
     return parse_lab_args(HERE / "lab.toml", argv)
 
 

@@ -12,18 +12,13 @@ Run alone:  cd labs/numpy-xor && python xor.py --lr 0.5 --activation tanh
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-try:
-    from kit.events import Reporter
-except ImportError:  # run alone from a shell: put labs/ on the path
-    sys.path.insert(0, str(HERE.parent))
-    from kit.events import Reporter
-from kit.params import parse_lab_args
+from labkit.events import Reporter  # the lab kit, installed with dltui
+from labkit.params import parse_lab_args
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 Y = np.array([[0], [1], [1], [0]], dtype=np.float64)
@@ -113,7 +108,7 @@ def decision_map(params: dict, activation: str, size: int = 11) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    """The parameters declared in lab.toml, overridden by the command line (labkit/params.py)."""
     return parse_lab_args(HERE / "lab.toml", argv)
 
 

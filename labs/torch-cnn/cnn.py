@@ -35,16 +35,15 @@ from pathlib import Path
 from typing import Callable
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the labs folder, for `kit`, when run alone from a shell
 
 import torch
 import torch.nn.functional as F
 from convnet import ConvNet
 from evaluation import evaluate, misclassified_text
-from kit.checkpoints import BEST_NAME, load_checkpoint, save_checkpoint
-from kit.datasets import DatasetUnavailable, load_mnist
-from kit.events import Reporter
-from kit.params import parse_lab_args
+from labkit.checkpoints import BEST_NAME, load_checkpoint, save_checkpoint
+from labkit.datasets import DatasetUnavailable, load_mnist
+from labkit.events import Reporter
+from labkit.params import parse_lab_args
 from past_runs import checkpoint_to_resume
 from text_pictures import confusion_matrix_text
 from workers import DeviceUnavailable, SilentReporter, Workers, relaunch_under_torchrun, start_workers, under_torchrun
@@ -53,7 +52,7 @@ LAB = "torch-cnn"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    """The parameters declared in lab.toml, overridden by the command line (labkit/params.py)."""
     return parse_lab_args(HERE / "lab.toml", argv)
 
 

@@ -73,7 +73,7 @@ def where_runs_were_looked_for(lab: str) -> str:
 def checkpoint_to_resume(lab: str, resume: str, own_run: Path) -> Path:
     """The checkpoint file that ``--resume`` names: a path, or 'latest' (the newest checkpoint of
     this run, else of the newest earlier run of `lab` that has one)."""
-    from kit.checkpoints import latest_checkpoint
+    from labkit.checkpoints import latest_checkpoint
 
     if resume != "latest":
         path = Path(resume).expanduser()

@@ -141,7 +141,7 @@ def start_workers(device_choice: str) -> Workers:
 
 
 class SilentReporter:
-    """What ranks other than 0 use instead of `kit.events.Reporter`: the same calls, writing nothing.
+    """What ranks other than 0 use instead of `labkit.events.Reporter`: the same calls, writing nothing.
 
     It still notices SIGTERM, so that every process can take part in the decision to stop.
     """

@@ -24,21 +24,20 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the labs folder, for `kit`, when run alone from a shell
 
 import torch
 import torch.nn.functional as F
-from kit.checkpoints import BEST_NAME, save_checkpoint
-from kit.datasets import DatasetUnavailable, load_mnist
-from kit.events import Reporter
-from kit.params import parse_lab_args
+from labkit.checkpoints import BEST_NAME, save_checkpoint
+from labkit.datasets import DatasetUnavailable, load_mnist
+from labkit.events import Reporter
+from labkit.params import parse_lab_args
 from torch import nn
 
 LAB = "torch-mlp"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    """The parameters declared in lab.toml, overridden by the command line (labkit/params.py)."""
     return parse_lab_args(HERE / "lab.toml", argv)
 
 

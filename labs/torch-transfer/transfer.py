@@ -26,17 +26,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the labs folder, for `kit`
 sys.path.insert(0, str(HERE.parent / "torch-cnn"))  # the CNN we transfer from
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from convnet import ConvNet
-from kit.checkpoints import best_checkpoint, load_checkpoint, save_checkpoint
-from kit.datasets import DatasetUnavailable, load_mnist
-from kit.events import Reporter
-from kit.params import parse_lab_args
+from labkit.checkpoints import best_checkpoint, load_checkpoint, save_checkpoint
+from labkit.datasets import DatasetUnavailable, load_mnist
+from labkit.events import Reporter
+from labkit.params import parse_lab_args
 from past_runs import runs_of, where_runs_were_looked_for
 from torch import nn
 
@@ -49,7 +48,7 @@ class Stopped(Exception):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The parameters declared in lab.toml, overridden by the command line (kit/params.py)."""
+    """The parameters declared in lab.toml, overridden by the command line (labkit/params.py)."""
     return parse_lab_args(HERE / "lab.toml", argv)
 
 

@@ -6,14 +6,9 @@ Nothing here touches the network or the real MNIST: the tests make their own tin
 from __future__ import annotations
 
 import http.server
-import sys
 import threading
 
 import pytest
-from lab_runs import LABS
-
-if str(LABS) not in sys.path:
-    sys.path.insert(0, str(LABS))  # so `import kit.datasets` works in-process
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tiny fake MNIST files for tests, written from the IDX format's description (not with kit.idx)."""
+"""Tiny fake MNIST files for tests, written from the IDX format's description (not with labkit.idx)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""kit.checkpoints: a save/load round trip resumes training exactly; latest/best lookups."""
+"""labkit.checkpoints: a save/load round trip resumes training exactly; latest/best lookups."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from kit.checkpoints import best_checkpoint, latest_checkpoint, load_checkpoint, save_checkpoint  # noqa: E402
+from labkit.checkpoints import best_checkpoint, latest_checkpoint, load_checkpoint, save_checkpoint  # noqa: E402
 
 
 def make(seed: int = 0):

@@ -1,4 +1,4 @@
-"""kit.datasets and kit.idx on IDX files the tests write, and downloads from a local HTTP mirror."""
+"""labkit.datasets and labkit.idx on IDX files the tests write, and downloads from a local HTTP mirror."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from fake_mnist import STEMS, fake_split, idx_bytes, write_dataset
-from kit import datasets
-from kit.datasets import DataFile, DatasetUnavailable, IdxError, load_mnist
-from kit.idx import parse_idx, read_idx
 from lab_runs import LABS, lab_env
+from labkit import datasets
+from labkit.datasets import DataFile, DatasetUnavailable, IdxError, load_mnist
+from labkit.idx import parse_idx, read_idx
 
 
 def md5(data: bytes) -> str:
@@ -230,7 +230,7 @@ def test_broken_cached_file_is_downloaded_again(dataset_env, http_mirror, monkey
 
 def run_cli(args, tmp_path, **env):
     return subprocess.run(
-        [sys.executable, "-m", "kit.datasets", *args],
+        [sys.executable, "-m", "labkit.datasets", *args],
         cwd=LABS,
         env=lab_env(tmp_path / "run", **env),
         capture_output=True,

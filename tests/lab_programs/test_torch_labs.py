@@ -66,8 +66,7 @@ def metric_keys(events: list[dict]) -> set[str]:
 
 
 def model_weights(path: Path) -> dict:
-    sys.path.insert(0, str(LABS))
-    from kit.checkpoints import load_checkpoint
+    from labkit.checkpoints import load_checkpoint
 
     return load_checkpoint(path)["model"]
 
@@ -129,8 +128,7 @@ def test_cnn_writes_checkpoints_metrics_and_pictures(cnn_run):
     assert "misclassified digits" in artifacts
 
     # best.pt holds the epoch with the highest validation accuracy
-    sys.path.insert(0, str(LABS))
-    from kit.checkpoints import load_checkpoint
+    from labkit.checkpoints import load_checkpoint
 
     best = load_checkpoint(cnn_run / "checkpoints" / "best.pt")
     val_accs = [e["values"]["val/acc"] for e in of_type(events, "metrics") if "val/acc" in e["values"]]
@@ -195,8 +193,7 @@ def test_cnn_sigterm_mid_epoch_saves_a_checkpoint_and_resume_latest_ends_as_if_n
     assert events[-1]["type"] == "end" and events[-1]["status"] == "cancelled"
     saved = run_dir / of_type(events, "checkpoint")[-1]["path"]
     assert saved.is_file() and saved.name.endswith("-stopped.pt")
-    sys.path.insert(0, str(LABS))
-    from kit.checkpoints import load_checkpoint
+    from labkit.checkpoints import load_checkpoint
 
     assert 0 < load_checkpoint(saved)["extra"]["batches_done"] < 40  # stopped inside an epoch
 

@@ -83,8 +83,9 @@ def test_the_lab_gets_its_run_folder_pythonpath_and_device_in_the_environment(la
     labs = tmp_path / "labs"
     (labs / "envdump").mkdir(parents=True)
     (labs / "envdump" / "lab.toml").write_text(
-        'id = "envdump"\ncommand = ["{python}", "-c", "import json, os; '
-        "print(json.dumps({k: os.environ.get(k) for k in ['DLTUI_RUN_DIR', 'DLTUI_RUNS_DIR', 'PYTHONPATH', 'DLTUI_DEVICE']}))\"]\n"
+        'id = "envdump"\ncommand = ["{python}", "-c", "import json, os, importlib.util; '
+        "env = {k: os.environ.get(k) for k in ['DLTUI_RUN_DIR', 'DLTUI_RUNS_DIR', 'PYTHONPATH', 'DLTUI_DEVICE']}; "
+        "env['labkit'] = importlib.util.find_spec('labkit') is not None; print(json.dumps(env))\"]\n"
     )
     runner = make_runner(dataclasses.replace(lab_settings, labs_dir=labs), store)
     run = runner.start(runner.registry.get("envdump"), device="cpu")
@@ -92,7 +93,8 @@ def test_the_lab_gets_its_run_folder_pythonpath_and_device_in_the_environment(la
     env = json.loads((Path(run.run_dir) / "stdout.log").read_text().strip().splitlines()[-1])
     assert env["DLTUI_RUN_DIR"] == run.run_dir
     assert env["DLTUI_RUNS_DIR"] == str(lab_settings.runs_dir)
-    assert str(labs.resolve()) in env["PYTHONPATH"].split(os.pathsep)
+    assert str((labs / "envdump").resolve()) in env["PYTHONPATH"].split(os.pathsep)  # its own modules
+    assert env["labkit"]  # the lab kit is an installed package: no path to set for it
     assert env["DLTUI_DEVICE"] == "cpu"
 
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 REGISTER_HELP = """\
 Any program can be a lab: dltui runs it with DLTUI_RUN_DIR set and plots the JSON lines it
-writes to $DLTUI_RUN_DIR/events.jsonl (kit.events.Reporter writes them for you). Put a lab.toml
+writes to $DLTUI_RUN_DIR/events.jsonl (labkit.events.Reporter writes them for you). Put a lab.toml
 next to it, for example:
 
     id = "my-mnist"

@@ -1,6 +1,6 @@
 """`dltui data`: download and check the datasets the labs use (MNIST, Fashion-MNIST).
 
-The work is done by the lab kit (``labs/kit/datasets.py``) in a child process, so this command
+The work is done by the lab kit (``labs/labkit/datasets.py``) in a child process, so this command
 shares one implementation with the labs and dltui itself never imports numpy.
 """
 
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def kit_command(args: argparse.Namespace) -> list[str]:
-    command = [sys.executable, "-m", "kit.datasets", args.action]
+    command = [sys.executable, "-m", "labkit.datasets", args.action]
     if args.action == "download":
         command.append(args.dataset)
         if args.force:

@@ -208,7 +208,7 @@ class LabRunner:
 
     def _environment(self, lab: Lab, run_dir: Path, device: str | None, extra: dict[str, str] | None) -> dict[str, str]:
         env = without_secrets(os.environ)
-        paths = [str(self.settings.labs_dir.resolve()), str(lab.folder)]
+        paths = [str(lab.folder)]  # its own modules; the lab kit (labkit) is installed with dltui
         if env.get("PYTHONPATH"):
             paths.append(env["PYTHONPATH"])
         env["PYTHONPATH"] = os.pathsep.join(paths)
