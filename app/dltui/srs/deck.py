@@ -87,7 +87,8 @@ class StudyDeck:
         auto_graded: bool | None = None,
     ) -> Answer:
         """Record an answer now; it is committed when this returns."""
-        return record_answer(
+        self._before_answer(card_id)
+        answer = record_answer(
             self.context,
             card_id,
             rating,
@@ -98,6 +99,14 @@ class StudyDeck:
             now=self.clock.now(),
             scheduler=self.scheduler,
         )
+        self._after_answer(card_id, answer)
+        return answer
+
+    def _before_answer(self, card_id: int) -> None:
+        """A deck that takes only some answers (a quiz) refuses the others here (AnswerError)."""
+
+    def _after_answer(self, card_id: int, answer: Answer) -> None:
+        """A deck that keeps its own account of answers (the queue's due list, a quiz's score) updates it."""
 
     def undo(self, log_id: int) -> int:
         """Take an answer back exactly; returns the card id."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
-from fsrs import Rating, Scheduler, State
+from fsrs import Scheduler, State
 from sqlalchemy import ColumnElement, Integer, func, literal_column, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -220,16 +220,7 @@ class ReviewQueue(StudyDeck):
                     return card
         return None
 
-    def answer(
-        self,
-        card_id: int,
-        rating: Rating | int,
-        *,
-        duration_ms: int | None = None,
-        answer_given: str | None = None,
-        auto_graded: bool | None = None,
-    ) -> Answer:
-        answer = super().answer(card_id, rating, duration_ms=duration_ms, answer_given=answer_given, auto_graded=auto_graded)
+    def _after_answer(self, card_id: int, answer: Answer) -> None:
         state_before = self._shown_states.pop(card_id, None)
         if self._due is not None:
             if state_before is None:  # not a card this queue showed: its place is unknown
@@ -238,9 +229,8 @@ class ReviewQueue(StudyDeck):
                 # fsrs's learning and relearning steps are minutes, its review intervals a day or
                 # more; a card placed wrongly here fails still_due() when its turn comes.
                 on_step = answer.interval < timedelta(days=1) and not answer.became_leech
-                self._due.answered(card_id, state_before, answer.due if on_step else None, self.mode == "review")
+                self._due.answered(card_id, state_before, answer.due if on_step else None, self.mode == ReviewMode.REVIEW)
                 self._due.version = self._data_version()  # our own commit is followed already
-        return answer
 
     def bury(self, card_id: int) -> datetime | None:
         previous = super().bury(card_id)

@@ -115,23 +115,15 @@ class Quiz(StudyDeck):
                     return card
         return None
 
-    def answer(
-        self,
-        card_id: int,
-        rating: Rating | int,
-        *,
-        duration_ms: int | None = None,
-        answer_given: str | None = None,
-        auto_graded: bool | None = None,
-    ) -> Answer:
+    def _before_answer(self, card_id: int) -> None:
         if self.finished is not None:
             raise AnswerError("this quiz is over; start a new one")
         if card_id not in self.card_ids or card_id in self._answers:
             raise AnswerError("that card is not waiting in this quiz")
-        result = super().answer(card_id, rating, duration_ms=duration_ms, answer_given=answer_given, auto_graded=auto_graded)
-        self._answers[card_id] = result.log_id
-        self._ratings[result.log_id] = result.rating
-        return result
+
+    def _after_answer(self, card_id: int, answer: Answer) -> None:
+        self._answers[card_id] = answer.log_id
+        self._ratings[answer.log_id] = answer.rating
 
     def undo(self, log_id: int) -> int:
         if self.finished is not None:
