@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, Markdown, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker
 
 from dltui.context import StudyContext
@@ -28,6 +28,7 @@ from dltui.tutor.saves import saved
 from dltui.tutor.tools import ToolOutcome
 from dltui.ui.chat_input import ChatInput
 from dltui.ui.chat_picker import ConversationPicker
+from dltui.ui.chat_reply import TutorMessage
 from dltui.ui.contained import ContainedStatic
 from dltui.ui.requests import QuizRequested
 
@@ -39,12 +40,6 @@ class UserMessage(ContainedStatic):
         super().__init__(f"[b]You[/b]  {escape(text)}", classes="user-message")
 
 
-class TutorMessage(Markdown):
-    def __init__(self, text: str = "", stopped: bool = False):
-        super().__init__(text, classes="tutor-message")
-        self.stopped = stopped
-
-
 class InfoLine(ContainedStatic):
     """A tool call, a notice or an error: one short line under the reply."""
 
@@ -52,18 +47,10 @@ class InfoLine(ContainedStatic):
         super().__init__(escape(text), classes=f"info-line {kind}")
 
 
-# Streamed text is drawn in batches, ten a second while the reply is short. Each batch lays out
-# the whole reply, a cost that grows with its length, so a long reply is drawn less often (one
-# batch per STREAM_BATCH_S for every STREAM_BATCH_CHARS drawn so far, at most STREAM_BATCH_MAX_S
-# apart): the drawing's CPU per delta stays flat instead of growing with the reply.
-STREAM_BATCH_S = 0.1
-STREAM_BATCH_CHARS = 500
-STREAM_BATCH_MAX_S = 0.5
-
-
-def stream_batch_wait(drawn_chars: int) -> float:
-    """Seconds to gather deltas before the next draw, once ``drawn_chars`` of the reply are on screen."""
-    return min(STREAM_BATCH_MAX_S, STREAM_BATCH_S * max(1.0, drawn_chars / STREAM_BATCH_CHARS))
+# Streamed text is drawn in batches, one every STREAM_BATCH_S: a draw per delta cost a layout
+# pass per word. A batch redraws only the reply's last part (see chat_reply), so its cost does
+# not grow with the reply and the pace can stay steady.
+STREAM_BATCH_S = 0.2
 
 
 RUN_HEADER_S = 1.0  # how often the header reads a discussed run's new events
@@ -257,24 +244,20 @@ class ChatPane(Vertical):
             await log.mount(UserMessage(text))
         reply_view = TutorMessage()
         await log.mount(reply_view)
-        stream = Markdown.get_stream(reply_view)
         pieces: asyncio.Queue[str | None] = asyncio.Queue()
 
         async def pump() -> None:
-            # Deltas are drawn in batches: each write re-parses and lays out the reply, so one
-            # per delta made a long reply cost seconds of CPU (see stream_batch_wait).
-            finished, drawn = False, 0
+            finished = False
             while not finished:
                 batch = [await pieces.get()]
-                await asyncio.sleep(stream_batch_wait(drawn))
+                await asyncio.sleep(STREAM_BATCH_S)
                 while not pieces.empty():
                     batch.append(pieces.get_nowait())
                 if None in batch:
                     finished, batch = True, batch[: batch.index(None)]
                 if batch:
                     text = "".join(cast("list[str]", batch))  # the end (None) is cut off above
-                    drawn += len(text)
-                    await stream.write(text)  # the anchored log follows it
+                    await reply_view.append(text)  # the anchored log follows it
 
         def show_tool(outcome: ToolOutcome) -> None:
             log.mount(InfoLine(outcome.line, "error" if outcome.is_error else "tool"))
@@ -290,7 +273,6 @@ class ChatPane(Vertical):
         except asyncio.CancelledError:
             pieces.put_nowait(None)
             await pumping
-            await stream.stop()
             await log.mount(InfoLine("Stopped. The partial reply is kept.", "notice"))
             self.replying = False
             self.refresh_status()
@@ -300,7 +282,6 @@ class ChatPane(Vertical):
             await log.mount(InfoLine(f"Something went wrong: {err}. Your message is saved; Ctrl+R retries.", "error"))
         pieces.put_nowait(None)
         await pumping
-        await stream.stop()
         if reply is not None:
             if not reply.text.strip():
                 await reply_view.remove()
