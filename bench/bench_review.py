@@ -91,6 +91,7 @@ def main() -> int:
     from dltui.context import StudyContext
     from dltui.settings import load_settings
     from dltui.srs import ReviewQueue, StudyClock
+    from dltui.srs.today import due_today, today_counts
     from fsrs import Rating
 
     with tempfile.TemporaryDirectory() as folder:
@@ -102,7 +103,7 @@ def main() -> int:
         clock = StudyClock(4, timezone.utc, lambda: NOW)
         queue = ReviewQueue(context, clock)
 
-        fetch, answer, counts, preview = [], [], [], []
+        fetch, answer, counts, preview, header, stats = [], [], [], [], [], []
         for _ in range(SAMPLES):
             started = time.perf_counter()
             card = queue.next_card()
@@ -116,6 +117,13 @@ def main() -> int:
             started = time.perf_counter()
             queue.counts()
             counts.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            due_today(context, clock, queue)  # what the Review header reads after every answer
+            header.append(time.perf_counter() - started)
+            if len(stats) < 20:  # Progress, the stats view and the tutor's prompt: with the retention
+                started = time.perf_counter()
+                today_counts(context, clock, queue)
+                stats.append(time.perf_counter() - started)
         context.close()
     size = "100k cards, 1M logs"
     print("| name | value | unit | note |")
@@ -123,6 +131,8 @@ def main() -> int:
     print(f"| review: next due card | {median_ms(fetch)} | ms | median of {SAMPLES}, {size} |")
     print(f"| review: record an answer | {median_ms(answer)} | ms | median of {SAMPLES}, committed, {size} |")
     print(f"| review: queue counts (status line) | {median_ms(counts)} | ms | median of {SAMPLES}, {size} |")
+    print(f"| review: header line (today's numbers) | {median_ms(header)} | ms | median of {SAMPLES}, after each answer, {size} |")
+    print(f"| review: today's numbers with the 30-day retention | {median_ms(stats)} | ms | median of {len(stats)}, {size} |")
     print(f"| review: interval preview | {median_ms(preview)} | ms | median of {SAMPLES}, 4 ratings |")
     print(f"| review: bench data written | {filled:.1f} | s | executemany into a temp database |")
     return 0

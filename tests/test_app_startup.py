@@ -18,6 +18,7 @@ import textwrap
 import threading
 import time
 
+import pytest
 from dltui.ui.app import DltuiApp
 from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
 from textual.widgets import Input, TabbedContent
@@ -135,6 +136,29 @@ async def test_an_area_chosen_while_loading_gets_the_focus_once_ready(settings):
             await pilot.pause()
             assert app.query_one("#areas", TabbedContent).active == "review"
             assert app.focused is not None and app.query_one("ReviewPane") in app.focused.ancestors_with_self
+    finally:
+        gate.event.set()
+        if app.loaded:
+            app.context.close()
+
+
+@pytest.mark.parametrize("area", ["review", "topics", "labs", "progress"])
+async def test_the_area_asked_for_at_launch_takes_the_keys_once_ready(settings, area):
+    # `dltui --area review`: the card is on screen, so space must show its answer without a
+    # click or an area key first (the tab strip held the focus, and no area key did anything).
+    gate = Gate(settings)
+    app = DltuiApp(opener=gate, start_area=area)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            gate.event.set()
+            assert await wait_until(pilot, lambda: app.loaded, timeout=20)
+            await pilot.pause()
+            pane = app.query_one(f"#{area} > .area-pane")
+            assert app.focused is not None and pane in app.focused.ancestors_with_self, app.focused
+            if area == "review":
+                await pilot.press("space")
+                assert "Again" in str(app.query_one("#review-ratings").render())
     finally:
         gate.event.set()
         if app.loaded:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,7 @@ class DltuiApp(App):
         self.action_show_area(self.start_area)  # focus into the first area, not the tab bar
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # what _records_ready froze can be collected again (tests run many apps)
         # Notes and the tracker are written as the app closes; a crash is caught up at the next start.
         if self._records is not None:
             from dltui.notes.sessions import close_session
@@ -141,7 +143,10 @@ class DltuiApp(App):
             await mount
         self._records = context
         self._records_ready()
-        if was_typing or self.focused is None:
+        # The keys go to the area on screen, unless the learner has already moved into it: while
+        # it loaded its tab had nothing to focus, and Textual gave the focus to the tab strip.
+        active = tabs.get_pane(tabs.active)
+        if was_typing or self.focused is None or active not in self.focused.ancestors:
             self.action_show_area(tabs.active)
         # After the keys already on their way to the early box: it hands over what it holds.
         early.call_later(self._hand_over, shell_chat, early)
@@ -177,6 +182,10 @@ class DltuiApp(App):
         from dltui.notes.sessions import begin_session
 
         begin_session(self.context, "tui")
+        # The ~150k objects start-up made (modules, the ORM, the curriculum) live as long as the
+        # app: frozen, the collector stops walking them, and a full collection (~70 ms, every few
+        # seconds of use) no longer lands in the middle of a key press.
+        gc.freeze()
         start_gpu_polling(self)
         if self.context.startup_notice:
             self.notify(self.context.startup_notice, severity="warning", timeout=10)

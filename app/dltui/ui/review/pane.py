@@ -109,6 +109,12 @@ class ReviewPane(Vertical, can_focus=True):
     def on_focus(self) -> None:
         self._focus_number_box()
 
+    def watch_has_focus(self, has_focus: bool) -> None:
+        # Textual restyles a widget and everything under it when its focus changes: 14 widgets
+        # here, on every number card twice (into its box, and out with Esc). No rule styles the
+        # cards by the pane's focus, so the pane alone is restyled.
+        self.app.stylesheet.update_nodes([self], animate=True)
+
     # -- public: other areas start quizzes here ----------------------------------------------
 
     def start_quiz(self, topic_id: str) -> bool:
@@ -158,9 +164,9 @@ class ReviewPane(Vertical, can_focus=True):
             status.update(f"Quiz · {title} · {quiz.position}/{quiz.size} answered · r: back to reviews", layout=False)
             return
         if (queue := self.session.deck) is not None:
-            from dltui.srs.today import today_counts  # the one definition every screen shows
+            from dltui.srs.today import due_today  # the one definition every screen shows
 
-            today = today_counts(self.context, self.session.clock, queue if isinstance(queue, ReviewQueue) else None)
+            today = due_today(self.context, self.session.clock, queue if isinstance(queue, ReviewQueue) else None)
             status.update(
                 f"Review · due today {today.due} (learning {today.learning} · reviews {today.reviews} · "
                 f"new {today.new}) · done today {today.done}",
