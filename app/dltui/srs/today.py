@@ -97,7 +97,7 @@ def today_counts(context: StudyContext, clock: StudyClock | None = None, queue: 
     due = due_today(context, clock, queue)
     since = clock.start_of(due.date - timedelta(days=RETENTION_DAYS - 1))
     state_before = func.json_extract(ReviewLog.state_before, "$.state")
-    recalled = func.sum(case((ReviewLog.rating != int(Rating.Again), 1), else_=0))
+    recalled = func.sum(case((col(ReviewLog.rating) != int(Rating.Again), 1), else_=0))
     with context.store.read() as session:
         # Counted in SQL: fetching each of a month's ratings cost ~160 ms at 1M answers.
         answers, recalled_answers = session.exec(
