@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
@@ -20,6 +21,15 @@ def _state_label(card: QueuedCard) -> str:
     if card.retrievability is None:
         return "review"
     return f"recall {card.retrievability:.0%}"
+
+
+class CardText(Static):
+    """A line or paragraph of the card. Textual lays the whole screen out a second time whenever
+    a widget's size changes (its `virtual_size` is a layout reactive), which only matters for what
+    scrolls: this text never does, so a new card costs one layout pass, not two (~4 ms a card)."""
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 class NumberBox(Input):
@@ -59,13 +69,13 @@ class CardView(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="card-topic", markup=False)
-        yield Static(id="card-front", markup=False)
+        yield CardText(id="card-topic", markup=False)
+        yield CardText(id="card-front", markup=False)
         for widget in (
-            Static(id="card-choices", markup=False),
+            CardText(id="card-choices", markup=False),
             NumberBox(id="card-input", placeholder="type a number, Enter to check"),
-            Static(id="card-grade"),
-            Static(id="card-back"),
+            CardText(id="card-grade"),
+            CardText(id="card-back"),
         ):
             widget.display = False
             yield widget

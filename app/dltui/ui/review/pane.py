@@ -31,7 +31,7 @@ from dltui.srs.session import ReviewSession, Stage
 from dltui.store.database import DatabaseWriteError
 from dltui.tutor.activity import LearnerActivity
 from dltui.ui.review.browser import CardBrowser
-from dltui.ui.review.card_view import CardView, NumberBox
+from dltui.ui.review.card_view import CardText, CardView, NumberBox
 from dltui.ui.review.stats import ReviewStatsView
 
 RATING_KEYS = {"1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
@@ -98,7 +98,7 @@ class ReviewPane(Vertical, can_focus=True):
             yield CardView(id="review-card")
             yield ReviewStatsView(id="review-stats")
         yield Static(id="review-ratings")
-        yield Static(id="review-notice", markup=False)
+        yield CardText(id="review-notice", markup=False)
 
     def on_mount(self) -> None:
         if self.session.deck is None:  # a quiz may have been started before the pane was mounted
