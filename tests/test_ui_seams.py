@@ -26,6 +26,7 @@ TEXTUAL_APP_CALLS = {
     "set_interval",
     "set_timer",
     "get_key_display",
+    "simulate_key",  # the footer: a click on a key presses it, as in Textual's own footer
     "action_show_help_panel",
     "action_hide_help_panel",
 }

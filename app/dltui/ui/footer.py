@@ -91,22 +91,24 @@ class StudyFooter(Widget, can_focus=False):
         dim = self.get_component_rich_style("footer--disabled")
         line, spans = Text(no_wrap=True, overflow="crop"), []
 
-        def add(key: ShownKey, text: Text) -> None:
+        def add(key: ShownKey, text: Text, padding: str = " ") -> None:
             start = text.cell_len
             styles = (key_style, description_style) if key.enabled else (key_style + dim, description_style + dim)
-            text.append(f" {key.key_display} ", styles[0])
-            text.append(f"{key.description} ", styles[1])
+            text.append(f"{padding}{key.key_display} ", styles[0])
+            text.append(f"{key.description}{padding}", styles[1])
             spans.append((start, text.cell_len, key.key))
 
         for key in self._shown.keys:
             add(key, line)
         if (palette := self._shown.palette) is not None:
+            # At the right, as Textual docks it: over the last keys when there is no room for both.
             right = Text("▏", style=Style(dim=True))
-            add(palette, right)
-            gap = max(1, self.size.width - line.cell_len - right.cell_len)
-            offset = line.cell_len + gap
-            line.append(" " * gap)
-            spans[-1] = (spans[-1][0] + offset, spans[-1][1] + offset, palette.key)
+            add(palette, right, padding="")
+            room = max(0, self.size.width - right.cell_len)
+            line.truncate(room, pad=True)
+            offset = room
+            spans = [(start, min(end, room), key) for start, end, key in spans[:-1] if start < room]
+            spans.append((offset, offset + right.cell_len, palette.key))
             line.append_text(right)
         self._spans = spans
         return line
