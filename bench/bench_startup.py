@@ -8,16 +8,14 @@ times the chat's status line ("Tutor: ..."), drawn once the records are loaded (
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
 import statistics
-import struct
 import sys
 import tempfile
-import termios
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pty_app import PtyApp  # noqa: E402
 
 HELLO = """
 from textual.app import App
@@ -39,30 +37,11 @@ def time_to_paint(argv: list[str], marker: bytes, env: dict[str, str], timeout: 
 
 def times_to_markers(argv: list[str], markers: list[bytes], env: dict[str, str], timeout: float = 30.0) -> list[float]:
     """Seconds from launch until each marker is in the screen output (markers in the order they come)."""
-    started = time.perf_counter()
-    times: list[float] = []
-    pid, fd = pty.fork()
-    if pid == 0:  # child
-        os.execvpe(argv[0], argv, env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    seen = b""
+    app = PtyApp(argv, env)
     try:
-        while time.perf_counter() - started < timeout:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if ready:
-                try:
-                    seen += os.read(fd, 65536)
-                except OSError:
-                    break
-                while len(times) < len(markers) and markers[len(times)] in seen:
-                    times.append(time.perf_counter() - started)
-                if len(times) == len(markers):
-                    return times
-        raise RuntimeError(f"{argv} did not paint {markers[len(times)]!r} within {timeout} s")
+        return [app.wait_for(marker, timeout) for marker in markers]
     finally:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        os.close(fd)
+        app.close()
 
 
 def main() -> None:
