@@ -55,6 +55,7 @@ class StudyFooter(Widget, can_focus=False):
         super().__init__()
         self._shown = ShownKeys((), None)
         self._spans: list[tuple[int, int, str]] = []  # (first column, end column, key) as last drawn
+        self._drawn: tuple[object, Text] | None = None  # what render() made, and for what
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -86,6 +87,13 @@ class StudyFooter(Widget, can_focus=False):
         return ShownKeys(tuple(first.values()), palette)
 
     def render(self) -> Text:
+        # Every full frame draws the footer again: the same keys at the same width make the same line.
+        wanted = (self._shown, self.size.width, self.app.theme)
+        if self._drawn is None or self._drawn[0] != wanted:
+            self._drawn = (wanted, self._line())
+        return self._drawn[1]
+
+    def _line(self) -> Text:
         key_style = self.get_component_rich_style("footer--key")
         description_style = self.get_component_rich_style("footer--description")
         dim = self.get_component_rich_style("footer--disabled")

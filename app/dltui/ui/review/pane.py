@@ -318,7 +318,7 @@ class ReviewPane(Vertical, can_focus=True):
         if event.key == "escape" and isinstance(self.app.focused, NumberBox):
             event.stop()
             self._left_number_box = True
-            self.focus()
+            self.focus(scroll_visible=False)
 
     def _focus_number_box(self) -> None:
         # Only while the learner is here: the pane is built at start-up behind other tabs.
@@ -328,7 +328,7 @@ class ReviewPane(Vertical, can_focus=True):
             return  # the learner pressed Esc to use the other keys
         card = self.session.card
         if self.stage is Stage.QUESTION and card is not None and card.content.kind is CardKind.NUMERIC:
-            self.query_one(NumberBox).focus()
+            self.query_one(NumberBox).focus(scroll_visible=False)  # show_card scrolled home
 
     def _leave_hidden_number_box(self) -> None:
         # After an answer, an undo or a suspend the number box may be hidden (or disabled) with
@@ -336,7 +336,7 @@ class ReviewPane(Vertical, can_focus=True):
         box = self.query_one(NumberBox)
         card = self.session.card
         if box.has_focus and (card is None or card.content.kind is not CardKind.NUMERIC or self.stage is not Stage.QUESTION):
-            self.focus()
+            self.focus(scroll_visible=False)
 
     def action_browse(self) -> None:
         def closed(changed: bool | None) -> None:
