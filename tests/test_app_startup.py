@@ -165,6 +165,29 @@ async def test_the_area_asked_for_at_launch_takes_the_keys_once_ready(settings, 
             app.context.close()
 
 
+async def test_a_dialog_open_while_loading_keeps_its_keys_and_the_area_has_them_after(settings):
+    gate = Gate(settings)
+    app = DltuiApp(opener=gate, start_area="review")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+p")  # the command palette, opened before the records are in
+            await pilot.pause()
+            palette = app.screen
+            gate.event.set()
+            assert await wait_until(pilot, lambda: app.loaded, timeout=20)
+            await pilot.pause()
+            assert app.screen is palette and app.focused is not None and app.focused.screen is palette
+            await pilot.press("escape")
+            await pilot.pause()
+            pane = app.query_one("#review > .area-pane")
+            assert app.focused is not None and pane in app.focused.ancestors_with_self, app.focused
+    finally:
+        gate.event.set()
+        if app.loaded:
+            app.context.close()
+
+
 async def test_ctrl_q_while_loading_quits_at_once(settings):
     gate = Gate(settings)
     app = DltuiApp(opener=gate)

@@ -144,10 +144,15 @@ class DltuiApp(App):
         self._records = context
         self._records_ready()
         # The keys go to the area on screen, unless the learner has already moved into it: while
-        # it loaded its tab had nothing to focus, and Textual gave the focus to the tab strip.
+        # it loaded its tab had nothing to focus, and Textual gave the focus to the tab strip. With
+        # a dialog open (the palette) the area gets the focus it will have once the dialog closes.
+        base = self.screen_stack[0]
         active = tabs.get_pane(tabs.active)
-        if was_typing or self.focused is None or active not in self.focused.ancestors:
-            self.action_show_area(tabs.active)
+        if was_typing or base.focused is None or active not in base.focused.ancestors:
+            if self.screen is base:
+                self.action_show_area(tabs.active)
+            elif (target := self._first_focus(active)) is not None:
+                base.set_focus(target, scroll_visible=False)
         # After the keys already on their way to the early box: it hands over what it holds.
         early.call_later(self._hand_over, shell_chat, early)
 
