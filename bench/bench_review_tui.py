@@ -3,8 +3,8 @@
 `dltui --area review` runs in a real pseudo-terminal at 80x24 on a temporary database with the
 bundled curriculum; the learner reveals each card (Esc, then space: Esc leaves a number card's
 text box and does nothing elsewhere) and rates it Good. Measured per card: the CPU time of all the
-app's threads from the key until the screen output has gone quiet, for the reveal and for the
-answer up to the next card drawn. The same session under Textual's Pilot is printed for
+app's threads from the key until the frame it brings is written (output, then 50 ms of silence),
+for the reveal and for the answer up to the next card drawn. The same session under Textual's Pilot is printed for
 information: Pilot's own waiting (it visits every widget of the app after each key) is in it.
 The database part is measured by bench_review.py. Prints `| name | value | unit | note |` rows.
 """
@@ -65,8 +65,8 @@ async def measure() -> tuple[list[float], list[float]]:
 def cpu_for(app: PtyApp, key: str, draws: bool = True) -> float:
     """CPU seconds the app spends from ``key`` until the frame it brings is written: output that
     ends with FRAME_GAP_S of silence. A key that ``draws`` nothing (Esc outside a text box) is
-    given 2 * FRAME_GAP_S to draw. The app then settles, unmeasured, before the next key (Esc and space sent
-    at once would read as alt+space, and a text box's blinking cursor is not the key's work)."""
+    given 2 * FRAME_GAP_S to draw. The app then settles, unmeasured, before the next key (Esc
+    and space sent at once would read as alt+space; a blinking cursor is not the key's work)."""
     before = app.cpu_seconds()
     app.send(key)
     if app.first_output(timeout=5.0 if draws else 2 * FRAME_GAP_S):

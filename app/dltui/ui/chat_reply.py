@@ -15,7 +15,6 @@ import re
 
 from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment
-from textual._context import active_app
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.css.styles import RulesMap
@@ -62,11 +61,12 @@ class MarkdownLines(RichVisual):
 
     def __init__(self, widget: Static, text: str):
         super().__init__(widget, RichMarkdown(text))
+        self._part = widget
         self._width, self._lines = -1, list[Strip]()
 
     def _drawn(self, width: int) -> list[Strip]:
         if width != self._width:
-            app = active_app.get()
+            app = self._part.app
             options = app.console_options.update(highlight=False, width=width)
             segments = app.console.render(self._renderable, options)
             lines = Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False)
@@ -113,7 +113,8 @@ class TutorMessage(Vertical):
 
     @property
     def source(self) -> str:
-        return "".join(part.source for part in self.query_children(ReplyPart))
+        parts = self.query_children(ReplyPart)
+        return "".join(part.source for part in parts) if parts else "".join(self._parts)
 
     async def append(self, text: str) -> None:
         """Add streamed ``text`` to the last part; past a cut, the rest goes into new parts."""
