@@ -17,6 +17,7 @@ import sys
 import textwrap
 import threading
 import time
+from contextlib import asynccontextmanager
 
 import pytest
 from dltui.ui.app import DltuiApp
@@ -92,112 +93,90 @@ class Gate:
         return StudyContext.open(settings=self.settings)
 
 
-async def test_keys_typed_before_the_records_are_loaded_are_kept_and_sent_in_order(settings):
+@asynccontextmanager
+async def gated_app(settings, size=(80, 24), **options):
+    """(app, pilot, gate): the app running with its records held back until ``gate.event`` is set;
+    the gate is opened and the records closed however the test ends."""
     gate = Gate(settings)
-    app = DltuiApp(opener=gate)
+    app = DltuiApp(opener=gate, **options)
     try:
-        async with app.run_test(size=(120, 60)) as pilot:
+        async with app.run_test(size=size) as pilot:
             await pilot.pause()
-            assert "loading your records" in screen_text(app)
-            await type_text(pilot, "explain backpropagation")
-            await pilot.press("enter")
-            await type_text(pilot, "I don't know")
-            await pilot.press("ctrl+j")  # Enter as the terminal's cooked mode delivers it
-            await type_text(pilot, "and then")
-            await pilot.press("f3")  # the area keys work while loading
-            assert app.query_one("#areas", TabbedContent).active == "review"
-            await pilot.press("f1")
-            assert not app.loaded, "the gate still holds the records back"
-            gate.event.set()
-            screen = await wait_for_text(pilot, "Check 1 of", timeout=20)  # the reply to the second message
-            assert screen.count("You  explain backpropagation") == 1 and screen.count("You  I don't know") == 1
-            order = ["You  explain backpropagation", "Let's study Backpropagation", "You  I don't know", "Check 1 of"]
-            assert [screen.index(text) for text in order] == sorted(screen.index(text) for text in order), screen
-            assert "loading your records" not in screen
-            chat_input = app.query_one("#chat-input", Input)
-            assert await wait_until(pilot, lambda: not app.query_one("ChatPane").replying)
-            assert chat_input.value == "and then", "the unsent draft stays in the box"
-            assert app.focused is chat_input
+            yield app, pilot, gate
     finally:
         gate.event.set()
         if app.loaded:
             app.context.close()
+
+
+async def test_keys_typed_before_the_records_are_loaded_are_kept_and_sent_in_order(settings):
+    async with gated_app(settings, size=(120, 60)) as (app, pilot, gate):
+        assert "loading your records" in screen_text(app)
+        await type_text(pilot, "explain backpropagation")
+        await pilot.press("enter")
+        await type_text(pilot, "I don't know")
+        await pilot.press("ctrl+j")  # Enter as the terminal's cooked mode delivers it
+        await type_text(pilot, "and then")
+        await pilot.press("f3")  # the area keys work while loading
+        assert app.query_one("#areas", TabbedContent).active == "review"
+        await pilot.press("f1")
+        assert not app.loaded, "the gate still holds the records back"
+        gate.event.set()
+        screen = await wait_for_text(pilot, "Check 1 of", timeout=20)  # the reply to the second message
+        assert screen.count("You  explain backpropagation") == 1 and screen.count("You  I don't know") == 1
+        order = ["You  explain backpropagation", "Let's study Backpropagation", "You  I don't know", "Check 1 of"]
+        assert [screen.index(text) for text in order] == sorted(screen.index(text) for text in order), screen
+        assert "loading your records" not in screen
+        chat_input = app.query_one("#chat-input", Input)
+        assert await wait_until(pilot, lambda: not app.query_one("ChatPane").replying)
+        assert chat_input.value == "and then", "the unsent draft stays in the box"
+        assert app.focused is chat_input
 
 
 async def test_an_area_chosen_while_loading_gets_the_focus_once_ready(settings):
-    gate = Gate(settings)
-    app = DltuiApp(opener=gate, start_area="topics")
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            await pilot.press("f3")
-            gate.event.set()
-            assert await wait_until(pilot, lambda: bool(app.query("ReviewPane")), timeout=20)
-            await pilot.pause()
-            assert app.query_one("#areas", TabbedContent).active == "review"
-            assert app.focused is not None and app.query_one("ReviewPane") in app.focused.ancestors_with_self
-    finally:
+    async with gated_app(settings, start_area="topics") as (app, pilot, gate):
+        await pilot.press("f3")
         gate.event.set()
-        if app.loaded:
-            app.context.close()
+        assert await wait_until(pilot, lambda: bool(app.query("ReviewPane")), timeout=20)
+        await pilot.pause()
+        assert app.query_one("#areas", TabbedContent).active == "review"
+        assert app.focused is not None and app.query_one("ReviewPane") in app.focused.ancestors_with_self
 
 
 @pytest.mark.parametrize("area", ["review", "topics", "labs", "progress"])
 async def test_the_area_asked_for_at_launch_takes_the_keys_once_ready(settings, area):
     # `dltui --area review`: the card is on screen, so space must show its answer without a
     # click or an area key first (the tab strip held the focus, and no area key did anything).
-    gate = Gate(settings)
-    app = DltuiApp(opener=gate, start_area=area)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            gate.event.set()
-            assert await wait_until(pilot, lambda: app.loaded, timeout=20)
-            await pilot.pause()
-            pane = app.query_one(f"#{area} > .area-pane")
-            assert app.focused is not None and pane in app.focused.ancestors_with_self, app.focused
-            if area == "review":
-                await pilot.press("space")
-                assert "Again" in str(app.query_one("#review-ratings").render())
-    finally:
+    async with gated_app(settings, start_area=area) as (app, pilot, gate):
         gate.event.set()
-        if app.loaded:
-            app.context.close()
+        assert await wait_until(pilot, lambda: app.loaded, timeout=20)
+        await pilot.pause()
+        pane = app.query_one(f"#{area} > .area-pane")
+        assert app.focused is not None and pane in app.focused.ancestors_with_self, app.focused
+        if area == "review":
+            await pilot.press("space")
+            assert "Again" in str(app.query_one("#review-ratings").render())
 
 
 async def test_a_dialog_open_while_loading_keeps_its_keys_and_the_area_has_them_after(settings):
-    gate = Gate(settings)
-    app = DltuiApp(opener=gate, start_area="review")
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            await pilot.press("ctrl+p")  # the command palette, opened before the records are in
-            await pilot.pause()
-            palette = app.screen
-            gate.event.set()
-            assert await wait_until(pilot, lambda: app.loaded, timeout=20)
-            await pilot.pause()
-            assert app.screen is palette and app.focused is not None and app.focused.screen is palette
-            await pilot.press("escape")
-            await pilot.pause()
-            pane = app.query_one("#review > .area-pane")
-            assert app.focused is not None and pane in app.focused.ancestors_with_self, app.focused
-    finally:
+    async with gated_app(settings, start_area="review") as (app, pilot, gate):
+        await pilot.press("ctrl+p")  # the command palette, opened before the records are in
+        await pilot.pause()
+        palette = app.screen
         gate.event.set()
-        if app.loaded:
-            app.context.close()
+        assert await wait_until(pilot, lambda: app.loaded, timeout=20)
+        await pilot.pause()
+        assert app.screen is palette and app.focused is not None and app.focused.screen is palette
+        await pilot.press("escape")
+        await pilot.pause()
+        pane = app.query_one("#review > .area-pane")
+        assert app.focused is not None and pane in app.focused.ancestors_with_self, app.focused
 
 
 async def test_ctrl_q_while_loading_quits_at_once(settings):
-    gate = Gate(settings)
-    app = DltuiApp(opener=gate)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            await pilot.press("ctrl+q")
-            assert await wait_until(pilot, lambda: not app.is_running, timeout=5)
-    finally:
-        gate.event.set()
+    async with gated_app(settings) as (app, pilot, gate):
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: not app.is_running, timeout=5)
     assert app.return_code == 0 and app.open_error is None
 
 
