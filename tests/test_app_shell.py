@@ -8,12 +8,12 @@ import textwrap
 
 import pytest
 from dltui.ui.app import AREAS, DltuiApp
+from dltui.ui.areas import Areas
 from rich.console import Console
-from textual.widgets import TabbedContent
 
 
 def active_area(app) -> str:
-    return app.query_one("#areas", TabbedContent).active
+    return app.query_one("#areas", Areas).active
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
@@ -30,7 +30,7 @@ async def test_every_area_is_reachable_by_keyboard(context, size):
             await pilot.pause()
             assert active_area(app) == area
         # every area rendered something inside the screen bounds
-        pane = app.query_one("#areas", TabbedContent).get_pane(active_area(app))
+        pane = app.query_one("#areas", Areas).get_pane(active_area(app))
         assert pane.region.width > 0 and pane.region.bottom <= size[1]
 
 

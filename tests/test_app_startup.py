@@ -7,6 +7,7 @@ behind it), so the tests can type, press Enter and switch areas before the recor
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pty
@@ -21,8 +22,9 @@ from contextlib import asynccontextmanager
 
 import pytest
 from dltui.ui.app import DltuiApp
+from dltui.ui.areas import Areas
 from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input
 
 HEAVY = ["sqlmodel", "sqlalchemy", "pydantic", "torch", "anthropic", "markdown_it"]
 
@@ -118,7 +120,7 @@ async def test_keys_typed_before_the_records_are_loaded_are_kept_and_sent_in_ord
         await pilot.press("ctrl+j")  # Enter as the terminal's cooked mode delivers it
         await type_text(pilot, "and then")
         await pilot.press("f3")  # the area keys work while loading
-        assert app.query_one("#areas", TabbedContent).active == "review"
+        assert app.query_one("#areas", Areas).active == "review"
         await pilot.press("f1")
         assert not app.loaded, "the gate still holds the records back"
         gate.event.set()
@@ -139,7 +141,7 @@ async def test_an_area_chosen_while_loading_gets_the_focus_once_ready(settings):
         gate.event.set()
         assert await wait_until(pilot, lambda: bool(app.query("ReviewPane")), timeout=20)
         await pilot.pause()
-        assert app.query_one("#areas", TabbedContent).active == "review"
+        assert app.query_one("#areas", Areas).active == "review"
         assert app.focused is not None and app.query_one("ReviewPane") in app.focused.ancestors_with_self
 
 
@@ -171,6 +173,19 @@ async def test_a_dialog_open_while_loading_keeps_its_keys_and_the_area_has_them_
         await pilot.pause()
         pane = app.query_one("#review > .area-pane")
         assert app.focused is not None and pane in app.focused.ancestors_with_self, app.focused
+
+
+async def test_the_collector_paused_for_start_up_runs_again_once_the_records_are_loaded(settings):
+    gc.disable()  # as `dltui` does before it imports the app (cli.run_app)
+    try:
+        async with gated_app(settings) as (app, pilot, gate):
+            assert not gc.isenabled(), "nothing turns it on before the records are in"
+            gate.event.set()
+            assert await wait_until(pilot, lambda: app.loaded, timeout=20)
+            # Left off, every object made from here on would live until the app closes.
+            assert gc.isenabled()
+    finally:
+        gc.enable()
 
 
 async def test_ctrl_q_while_loading_quits_at_once(settings):

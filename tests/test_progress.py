@@ -15,10 +15,11 @@ from dltui.store.types import utcnow
 from dltui.tutor.chat import Chat
 from dltui.tutor.tools import ToolBox
 from dltui.ui.app import DltuiApp
+from dltui.ui.areas import Areas
 from dltui.ui.topics import TopicsPane
 from fsrs import Rating
 from sqlmodel import select
-from textual.widgets import TabbedContent, Tree
+from textual.widgets import Tree
 
 
 def cards_of(context, topic_id):
@@ -94,7 +95,7 @@ async def test_enter_on_a_topic_then_quiz_it(context):
         assert "Linear algebra and matrix shapes" in app.query_one("#topic-text").source
         await pilot.press("q")
         await pilot.pause()
-        assert app.query_one("#areas", TabbedContent).active == "review"
+        assert app.query_one("#areas", Areas).active == "review"
         review = app.query_one("ReviewPane")
         assert isinstance(review.deck, Quiz) and review.deck.topic.id == "linear-algebra"
 
@@ -193,6 +194,6 @@ async def test_talk_about_a_topic_from_the_map(context, monkeypatch):
             await pilot.pause(0.05)
             if not app.query_one("ChatPane").replying and app.query("TutorMessage"):
                 break
-        assert app.query_one("#areas", TabbedContent).active == "chat"
+        assert app.query_one("#areas", Areas).active == "chat"
         assert "Linear algebra and matrix shapes" in app.query("TutorMessage")[-1].source
         assert app.query_one("ChatPane").chat.topic_id == "linear-algebra"

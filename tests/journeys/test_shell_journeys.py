@@ -46,6 +46,49 @@ async def test_function_and_alt_keys_open_every_area(learner, size):
                 assert f"{key.upper()} {title}" in screen.splitlines()[1], "the tab says its key"
 
 
+def area_pane(app, area: str):
+    return app.query_one(f"#{area} > .area-pane")
+
+
+def keys_are_in(app, area: str) -> bool:
+    return app.focused is not None and area_pane(app, area) in app.focused.ancestors_with_self
+
+
+async def test_a_click_on_an_areas_name_opens_it_with_the_keys_in_it(learner, size):
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        for area, title, key in [*AREAS[1:], AREAS[0]]:  # every area, then back to the chat
+            name = f"{key.upper()} {title}"
+            row = next(i for i, line in enumerate(screen_text(app).splitlines()) if name in line)
+            column = screen_text(app).splitlines()[row].index(name)
+            await pilot.click(offset=(column + 1, row))
+            await wait_for_text(pilot, AREA_MARKS[area])
+            assert active_area(app) == area, f"a click on {name} did not open it"
+            # The keys work at once: space on a card, arrows in the map (not the tab strip's arrows).
+            assert keys_are_in(app, area), f"after a click on {name} the keys went to {app.focused}"
+
+
+async def test_tab_cycles_inside_the_area_and_never_stops_on_the_area_names(learner, size):
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        for area, _title, key in AREAS:
+            await pilot.press(key)
+            await wait_for_text(pilot, AREA_MARKS[area])
+            for press in ["tab"] * 4 + ["shift+tab"] * 8:
+                await pilot.press(press)
+                await pilot.pause()
+                assert keys_are_in(app, area), f"{press} in {area} moved the keys to {app.focused}"
+
+
+async def test_the_area_has_every_row_but_the_header_its_names_and_the_footer(learner, size):
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        for area, _title, key in AREAS:
+            await pilot.press(key)
+            await wait_for_text(pilot, AREA_MARKS[area])
+            assert area_pane(app, area).region.height == size[1] - 3, area
+
+
 async def test_question_mark_toggles_the_key_panel_outside_text_boxes(learner, size):
     app = DltuiApp(learner)
     async with app.run_test(size=size) as pilot:

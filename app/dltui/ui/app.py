@@ -1,4 +1,4 @@
-"""The full-screen app: a header, five areas in tabs, and a footer with the keys that work now."""
+"""The full-screen app: a header, five areas named on one line, and a footer with the keys that work now."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Header, Input, TabbedContent, TabPane
+from textual.widgets import Header, Input
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from dltui.labs.gpu import GpuStatus, gpu_line
+from dltui.ui.areas import AREAS, AreaBox, AreaChosen, Areas
 from dltui.ui.commands import StudyCommands
 from dltui.ui.footer import StudyFooter
 from dltui.ui.labs.gpu import start_gpu_polling
 from dltui.ui.requests import LabRequested, QuizRequested, TalkAboutRun, TalkRequested
-from dltui.ui.shell import AREA_PANE, AREAS, EarlyChat, EarlyInput, StudyLoaded, area_pane, join_new_cards, load_study, placeholder
+from dltui.ui.shell import AREA_PANE, EarlyChat, EarlyInput, StudyLoaded, area_pane, join_new_cards, load_study, placeholder
 
 # The areas import the database and the curriculum (~0.5 s): the app imports them once its first
 # frame is drawn (ui/shell.py), and names them here only for type checking.
@@ -37,7 +38,7 @@ class DltuiApp(App):
     SUB_TITLE = "deep learning, one day at a time"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {StudyCommands}
-    # The area keys are written on the tabs ("F1 Chat"), so the footer keeps its room for the
+    # The area keys are written beside the areas' names ("F1 Chat"), so the footer keeps its room for the
     # keys of the area itself; every binding is still listed by ? and the palette.
     BINDINGS = [
         *[
@@ -90,10 +91,9 @@ class DltuiApp(App):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(initial=self.start_area, id="areas"):
-            for area, title, key in AREAS:
-                with TabPane(f"{key.upper()} {title}", id=area):
-                    yield area_pane(area, self._records) if self._records is not None else placeholder(area)
+        records = self._records
+        contents = {area: area_pane(area, records) if records is not None else placeholder(area) for area, *_ in AREAS}
+        yield Areas(contents, initial=self.start_area, id="areas")
         yield StudyFooter()
 
     def on_mount(self) -> None:
@@ -101,7 +101,7 @@ class DltuiApp(App):
             self._records_ready()
         elif self.opener is not None:
             self.call_after_refresh(self._load_study, self.opener)  # after the first frame is on its way
-        self.action_show_area(self.start_area)  # focus into the first area, not the tab bar
+        self.action_show_area(self.start_area)  # the keys go into the first area
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what _records_ready froze can be collected again (tests run many apps)
@@ -127,16 +127,16 @@ class DltuiApp(App):
             self.exit(return_code=2)
             return
         context = message.context
-        tabs = self.screen_stack[0].query_one("#areas", TabbedContent)
-        shell_chat = tabs.query_one(EarlyChat)
+        areas = self.screen_stack[0].query_one("#areas", Areas)
+        shell_chat = areas.query_one(EarlyChat)
         early = shell_chat.query_one(EarlyInput)
         was_typing = self.focused is early
         shell_chat.display = False  # the chat takes its place below; it hands over in _hand_over
         # Every area is found and given its pane before the first await: the learner may quit
-        # meanwhile, and a closing app no longer has the tabs to look up.
-        tabs_now = [tabs.get_pane(area) for area, _title, _key in AREAS]
-        removed = [tab.query(".loading").remove() for tab in tabs_now]
-        mounted = [tab.mount(area_pane(area, context), before=0) for tab, (area, *_rest) in zip(tabs_now, AREAS)]
+        # meanwhile, and a closing app no longer has the areas to look up.
+        boxes = [areas.get_pane(area) for area, _title, _key in AREAS]
+        removed = [box.query(".loading").remove() for box in boxes]
+        mounted = [box.mount(area_pane(area, context), before=0) for box, (area, *_rest) in zip(boxes, AREAS)]
         for removal in removed:
             await removal
         for mount in mounted:
@@ -144,13 +144,13 @@ class DltuiApp(App):
         self._records = context
         self._records_ready()
         # The keys go to the area on screen, unless the learner has already moved into it: while
-        # it loaded its tab had nothing to focus, and Textual gave the focus to the tab strip. With
-        # a dialog open (the palette) the area gets the focus it will have once the dialog closes.
+        # it loaded it had nothing to take them. With a dialog open (the palette) the area gets the
+        # focus it will have once the dialog closes.
         base = self.screen_stack[0]
-        active = tabs.get_pane(tabs.active)
+        active = areas.get_pane(areas.active)
         if was_typing or base.focused is None or active not in base.focused.ancestors:
             if self.screen is base:
-                self.action_show_area(tabs.active)
+                self.action_show_area(areas.active)
             elif (target := self._first_focus(active)) is not None:
                 base.set_focus(target, scroll_visible=False)
         # After the keys already on their way to the early box: it hands over what it holds.
@@ -189,23 +189,25 @@ class DltuiApp(App):
         begin_session(self.context, "tui")
         # The ~150k objects start-up made (modules, the ORM, the curriculum) live as long as the
         # app: frozen, the collector stops walking them, and a full collection (~70 ms, every few
-        # seconds of use) no longer lands in the middle of a key press.
+        # seconds of use) no longer lands in the middle of a key press. `dltui` starts with the
+        # collector off (cli.run_app): from here on it runs again, over what the learner's use makes.
         gc.freeze()
+        gc.enable()
         start_gpu_polling(self)
         if self.context.startup_notice:
             self.notify(self.context.startup_notice, severity="warning", timeout=10)
 
     def action_show_area(self, area: str) -> None:
-        tabs = self.query_one("#areas", TabbedContent)
-        # Moving focus first avoids the tab bouncing back to the pane that still holds focus.
+        areas = self.query_one("#areas", Areas)
+        # Focus leaves first: a widget in the area being hidden would hold it otherwise.
         self.set_focus(None)
-        tabs.active = area
-        target = self._first_focus(tabs.get_pane(area))
+        areas.active = area
+        target = self._first_focus(areas.get_pane(area))
         if target is not None:
             self.set_focus(target)
 
     @staticmethod
-    def _first_focus(pane: TabPane) -> Widget | None:
+    def _first_focus(pane: AreaBox) -> Widget | None:
         """Where keys should land in an area: the widget its FIRST_FOCUS names (the Chat's text
         box), else its first focusable widget."""
         wanted = [getattr(area, "FIRST_FOCUS", None) for area in pane.children]
@@ -258,6 +260,10 @@ class DltuiApp(App):
             return {lab.id: lab.title for lab in labs.runner.registry.labs.values()}
         named = {lab_id: "" for topic in self.context.curriculum.topics.values() for lab_id in topic.labs}
         return dict(sorted(named.items()))
+
+    @on(AreaChosen)
+    def _area_chosen(self, message: AreaChosen) -> None:
+        self.action_show_area(message.area)
 
     @on(QuizRequested)
     def _quiz_requested(self, message: QuizRequested) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from dltui.ui.shell import AREAS
+from dltui.ui.areas import AREAS
 
 if TYPE_CHECKING:
     from dltui.context import StudyContext

@@ -1,6 +1,6 @@
 """Paint first, then load: what the app shows until the learner's records are open.
 
-dltui's first frame (the header, the area tabs, the chat's text box with the focus, the footer)
+dltui's first frame (the header, the areas' names, the chat's text box with the focus, the footer)
 needs only Textual and the light modules of ui/. The database (SQLModel, SQLAlchemy, pydantic)
 and the curriculum take ~0.5 s to import and open; `load_study` does that in a thread, and the
 app mounts the real areas when `StudyLoaded` arrives. Until then each area shows one line, and
@@ -27,14 +27,6 @@ if TYPE_CHECKING:
 
 LOADING = "loading your records…"
 AREA_PANE = "area-pane"  # the class of the pane that fills an area, once the records are open
-# (tab id, title, key) — function keys work in every terminal and over SSH; alt+digit as a fallback.
-AREAS = [
-    ("chat", "Chat", "f1"),
-    ("topics", "Topics", "f2"),
-    ("review", "Review", "f3"),
-    ("labs", "Labs", "f4"),
-    ("progress", "Progress", "f5"),
-]
 
 
 class LoadingLine(Static):

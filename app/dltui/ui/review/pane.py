@@ -321,7 +321,7 @@ class ReviewPane(Vertical, can_focus=True):
             self.focus(scroll_visible=False)
 
     def _focus_number_box(self) -> None:
-        # Only while the learner is here: the pane is built at start-up behind other tabs.
+        # Only while the learner is here: the pane is built at start-up behind other areas.
         if not (self.has_focus or self.has_focus_within):
             return
         if self._left_number_box:
