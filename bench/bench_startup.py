@@ -27,7 +27,7 @@ class Hello(App):
 
 Hello().run()
 """
-RUNS = 5
+RUNS = 7
 PAINTED, READY = b"dltui", b"Tutor:"  # the header's title; the chat's status line (records loaded)
 
 

@@ -1,8 +1,7 @@
 """A reply drawn in parts reads exactly as the same reply drawn whole, streamed or opened later."""
 
-from dltui.ui.chat_reply import PART_CHARS, ReplyPart, TutorMessage, cut_points, split_parts
+from dltui.ui.chat_reply import PART_CHARS, ReplyMarkdown, ReplyPart, TutorMessage, cut_points, split_parts
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
@@ -36,7 +35,7 @@ def drawn(parts: list[str], width: int = 80) -> str:
     for part in parts:
         if pieces:
             pieces.append(Text(""))
-        pieces.append(Markdown(part))
+        pieces.append(ReplyMarkdown(part))
     console.print(Group(*pieces))
     return "\n".join(line.rstrip() for line in console.export_text().splitlines())
 
@@ -90,3 +89,18 @@ async def test_a_streamed_reply_is_cut_as_it_grows_and_ends_as_the_reply_opened_
         await app.query_one("#log").mount(opened)
         assert opened.source == REPLY
         assert len(opened.query(ReplyPart)) >= 3
+
+
+async def test_headings_start_at_the_margin_and_numbered_steps_keep_their_numbers():
+    # As the tutor wrote them, and as the topic reader shows them: rich on its own centres a "#"
+    # heading and draws "1. Compute" as " 1 Compute".
+    steps = "# Gradient descent\n\nTwo steps:\n\n1. Compute the gradient.\n2. Step against it.\n\n## Why it works"
+    app = OneReply()
+    async with app.run_test(size=(80, 24)) as pilot:
+        reply = app.query_one(TutorMessage)
+        await reply.append(steps)
+        await pilot.pause()
+        lines = [line.strip() for line in widget_lines(reply.query_one(ReplyPart)).splitlines()]
+        assert widget_lines(reply.query_one(ReplyPart)).startswith("Gradient descent")
+        assert "1. Compute the gradient." in lines and "2. Step against it." in lines
+        assert lines[-1] == "Why it works"

@@ -12,7 +12,11 @@ list cut in two would draw as two lists). A blank line between parts stands for 
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
+from markdown_it.token import Token
+from rich.console import Console, ConsoleOptions, JustifyMethod, RenderResult
+from rich.markdown import Heading, ListItem, MarkdownElement
 from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment
 from textual.app import ComposeResult
@@ -55,12 +59,49 @@ def split_parts(text: str) -> list[str]:
     return [*parts, text]
 
 
+class LeftHeading(Heading):
+    """Every heading at the margin, as the topic reader shows it (rich centres a "#" heading)."""
+
+    LEVEL_ALIGN: ClassVar[dict[str, JustifyMethod]] = dict.fromkeys(Heading.LEVEL_ALIGN, "left")
+
+
+class NumberedItem(ListItem):
+    """A numbered step keeps its "1." or "1)" as written (rich draws " 1 Compute")."""
+
+    delimiter = "."
+
+    @classmethod
+    def create(cls, markdown: RichMarkdown, token: Token) -> MarkdownElement:
+        item = cls()
+        if token.markup in (".", ")"):
+            item.delimiter = token.markup
+        return item
+
+    def render_number(self, console: Console, options: ConsoleOptions, number: int, last_number: int) -> RenderResult:
+        width = len(f" {last_number}{self.delimiter} ")
+        lines = console.render_lines(self.elements, options.update(width=options.max_width - width), style=self.style)
+        style = console.get_style("markdown.item.number", default="none")
+        numeral, padding = Segment(f" {number}{self.delimiter} ".rjust(width), style), Segment(" " * width, style)
+        for index, line in enumerate(lines):
+            yield numeral if index == 0 else padding
+            yield from line
+            yield Segment.line()
+
+
+class ReplyMarkdown(RichMarkdown):
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **RichMarkdown.elements,
+        "heading_open": LeftHeading,
+        "list_item_open": NumberedItem,
+    }
+
+
 class MarkdownLines(RichVisual):
     """rich Markdown drawn once per width. Textual asks a widget for its height, then for its
     lines, and each drew the Markdown again: twice the cost of every streamed batch."""
 
     def __init__(self, widget: Static, text: str):
-        super().__init__(widget, RichMarkdown(text))
+        super().__init__(widget, ReplyMarkdown(text))
         self._part = widget
         self._width, self._lines = -1, list[Strip]()
 
