@@ -18,6 +18,7 @@ from dltui.ui.review.app import ReviewApp
 from dltui.ui.review.pane import ReviewPane
 from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
 from sqlmodel import select
+from textual import events
 
 RECALL = "What is the shape of A @ B"
 NUMERIC = "How many parameters (weights and biases)"
@@ -107,6 +108,32 @@ async def test_a_number_answer_says_which_grade_enter_gives(learner, size):
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(logs(learner)) == 3)
         assert logs(learner)[-1].rating == 3
+
+
+def typed_at_once(app, keys: list[str]) -> None:
+    """Keys as a terminal delivers a burst in one read (a fast typist, or SSH catching up): all
+    queued before the app has handled the first."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def test_keys_typed_ahead_of_the_screen_go_where_they_would_have_gone(learner, size):
+    # A learner who knows the answers types on: the number belongs in the next card's box, and
+    # the Enter after it checks it; none of it may land on the card before or be dropped.
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        await open_review(pilot)
+        number = next(card for card in learner.curriculum.all_cards() if card.front.startswith(NUMERIC)).answer
+        typed_at_once(app, ["space", "3", *number, "enter"])
+        text = await wait_for_text(pilot, "✓ correct")
+        assert "Enter: Good" in text, text
+        typed_at_once(app, ["enter", "escape", "space", "2"])  # Good; on the next number card, leave its box and see the answer
+        assert await wait_until(pilot, lambda: len(logs(learner)) == 3), (
+            [log.rating for log in logs(learner)],
+            screen_text(app),
+            app.focused,
+        )
+        assert [log.rating for log in logs(learner)] == [3, 3, 2]
 
 
 async def test_choices_are_picked_with_letters(learner, size):

@@ -6,7 +6,7 @@ import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -21,6 +21,7 @@ from dltui.ui.footer import StudyFooter
 from dltui.ui.labs.gpu import start_gpu_polling
 from dltui.ui.requests import LabRequested, QuizRequested, TalkAboutRun, TalkRequested
 from dltui.ui.shell import AREA_PANE, EarlyChat, EarlyInput, StudyLoaded, area_pane, join_new_cards, load_study, placeholder
+from dltui.ui.typed_ahead import into_the_focused_box
 
 # The areas import the database and the curriculum (~0.5 s): the app imports them once its first
 # frame is drawn (ui/shell.py), and names them here only for type checking.
@@ -214,6 +215,9 @@ class DltuiApp(App):
         for selector in filter(None, wanted):
             return pane.query_one(selector)
         return next((w for w in pane.query("*") if w.focusable), None)
+
+    def on_key(self, event: events.Key) -> None:
+        into_the_focused_box(self, event)  # keys typed ahead of a focus change (ui/typed_ahead.py)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # In a text box ? is a character: the footer must not offer it there.

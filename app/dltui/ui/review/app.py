@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fsrs import Scheduler
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header
@@ -11,6 +12,7 @@ from dltui.context import StudyContext
 from dltui.srs import StudyClock, sync_cards
 from dltui.ui.footer import StudyFooter
 from dltui.ui.review.pane import ReviewPane
+from dltui.ui.typed_ahead import into_the_focused_box
 
 
 class ReviewApp(App):
@@ -43,6 +45,9 @@ class ReviewApp(App):
         self.answered_log_ids = pane.session_logs  # the same list: it outlives the screen for the summary
         yield pane
         yield StudyFooter()
+
+    def on_key(self, event: events.Key) -> None:
+        into_the_focused_box(self, event)  # keys typed ahead of a focus change (ui/typed_ahead.py)
 
     def on_mount(self) -> None:
         pane = self.query_one(ReviewPane)

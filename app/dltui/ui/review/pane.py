@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
 from dltui.context import StudyContext
@@ -64,6 +65,10 @@ class ReviewPane(Vertical, can_focus=True):
         Binding("v", "toggle_stats", "Stats"),
         Binding("slash", "browse", "Find", key_display="/"),
         Binding("r", "back_to_reviews", "Reviews", show=False),
+        # Esc in the number box, so that space and the other keys work again. A binding, not a key
+        # handler: an Esc typed ahead of the box taking the focus is looked up from the focus it
+        # finds when it reaches the app, and leaves the box at once (ui/typed_ahead.py).
+        Binding("escape", "leave_number_box", "Leave the box", show=False),
     ]
 
     # What check_action reads, as reactives: a change refreshes the keys on offer.
@@ -207,6 +212,8 @@ class ReviewPane(Vertical, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_stats", "browse"):
             return True
+        if action == "leave_number_box":
+            return isinstance(self.screen.focused, NumberBox)
         if self.showing_stats:
             return False  # the card is hidden behind the stats: its keys wait
         stage, card = self.stage, self.session.card
@@ -313,12 +320,9 @@ class ReviewPane(Vertical, can_focus=True):
         event.stop()
         self.action_reveal(event.value.strip())
 
-    def on_key(self, event) -> None:
-        # Esc leaves the number box so that space and the other keys work again.
-        if event.key == "escape" and isinstance(self.app.focused, NumberBox):
-            event.stop()
-            self._left_number_box = True
-            self.focus(scroll_visible=False)
+    def action_leave_number_box(self) -> None:
+        self._left_number_box = True
+        self._take_keys(self)
 
     def _focus_number_box(self) -> None:
         # Only while the learner is here: the pane is built at start-up behind other areas.
@@ -328,7 +332,7 @@ class ReviewPane(Vertical, can_focus=True):
             return  # the learner pressed Esc to use the other keys
         card = self.session.card
         if self.stage is Stage.QUESTION and card is not None and card.content.kind is CardKind.NUMERIC:
-            self.query_one(NumberBox).focus(scroll_visible=False)  # show_card scrolled home
+            self._take_keys(self.query_one(NumberBox))
 
     def _leave_hidden_number_box(self) -> None:
         # After an answer, an undo or a suspend the number box may be hidden (or disabled) with
@@ -336,7 +340,13 @@ class ReviewPane(Vertical, can_focus=True):
         box = self.query_one(NumberBox)
         card = self.session.card
         if box.has_focus and (card is None or card.content.kind is not CardKind.NUMERIC or self.stage is not Stage.QUESTION):
-            self.focus(scroll_visible=False)
+            self._take_keys(self)
+
+    def _take_keys(self, widget: Widget) -> None:
+        # Now, not as Widget.focus() does it: that waits behind the keys already queued, and a
+        # learner typing ahead (or a burst over SSH) had the next card's number go to this one.
+        # No scrolling: show_card has scrolled the card home.
+        self.screen.set_focus(widget, scroll_visible=False)
 
     def action_browse(self) -> None:
         def closed(changed: bool | None) -> None:
