@@ -22,6 +22,16 @@ def screen_text(app: App) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips())
 
 
+def typed_at_once(app, keys: list[str]) -> None:
+    """Keys as a terminal delivers a burst in one read (a fast typist, or SSH catching up): all
+    queued before the app has handled the first. A key is a character ("?") or a name ("enter")."""
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(_character_to_key(key), key))
+        else:
+            app.post_message(events.Key(key, " " if key == "space" else None))
+
+
 async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:
     """Pause the app until ``predicate()`` holds (True) or ``timeout`` seconds pass (False)."""
     loops = max(1, int(timeout / step))

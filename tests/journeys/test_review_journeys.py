@@ -16,9 +16,8 @@ from dltui.store.models import CardState, ReviewLog
 from dltui.ui.app import DltuiApp
 from dltui.ui.review.app import ReviewApp
 from dltui.ui.review.pane import ReviewPane
-from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
+from journeys.conftest import screen_text, type_text, typed_at_once, wait_for_text, wait_until
 from sqlmodel import select
-from textual import events
 
 RECALL = "What is the shape of A @ B"
 NUMERIC = "How many parameters (weights and biases)"
@@ -108,13 +107,6 @@ async def test_a_number_answer_says_which_grade_enter_gives(learner, size):
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(logs(learner)) == 3)
         assert logs(learner)[-1].rating == 3
-
-
-def typed_at_once(app, keys: list[str]) -> None:
-    """Keys as a terminal delivers a burst in one read (a fast typist, or SSH catching up): all
-    queued before the app has handled the first."""
-    for key in keys:
-        app.post_message(events.Key(key, key if len(key) == 1 else None))
 
 
 async def test_keys_typed_ahead_of_the_screen_go_where_they_would_have_gone(learner, size):

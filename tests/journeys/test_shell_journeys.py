@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dltui.ui.app import AREAS, DltuiApp
-from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
+from journeys.conftest import screen_text, type_text, typed_at_once, wait_for_text, wait_until
 
 # Something only each area shows, read off the screen.
 AREA_MARKS = {
@@ -78,6 +78,18 @@ async def test_tab_cycles_inside_the_area_and_never_stops_on_the_area_names(lear
                 await pilot.press(press)
                 await pilot.pause()
                 assert keys_are_in(app, area), f"{press} in {area} moved the keys to {app.focused}"
+
+
+async def test_a_question_typed_straight_after_f1_lands_in_the_chat_box(learner, size):
+    # From the topic map, F1 and the question at once (a quick typist, or a burst over SSH): the
+    # keys were handed to the map before the chat's box took the focus.
+    app = DltuiApp(learner, start_area="topics")
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, AREA_MARKS["topics"])
+        typed_at_once(app, ["f1", *"what is a tensor?"])
+        box = app.query_one("#chat-input")
+        assert await wait_until(pilot, lambda: box.value == "what is a tensor?"), repr(box.value)
+        assert app.focused is box
 
 
 async def test_the_area_has_every_row_but_the_header_its_names_and_the_footer(learner, size):
