@@ -187,6 +187,8 @@ def test_an_idle_gap_starts_a_new_session_and_closes_the_old_one_at_its_last_act
     day = StudyClock.for_settings(context.settings).date_of(closed.started_at).isoformat()
     notes = context.settings.sessions_dir / day / "session-notes.md"
     assert f"<!-- session {first.id} -->" in notes.read_text()
+    # The day's folder shows the learner their notes and nothing else (the writers' lock is hidden).
+    assert [p.name for p in notes.parent.iterdir() if not p.name.startswith(".")] == ["session-notes.md"]
 
 
 def test_an_older_database_gains_session_ids_for_its_messages(tmp_path):

@@ -271,8 +271,9 @@ def notes_path(context: StudyContext, session: StudySession) -> Path:
 
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Two processes of one session may write the day's file at once: they take turns."""
-    with open(path.with_name(path.name + ".lock"), "w") as lock:
+    """Two processes of one session may write the day's file at once: they take turns. The lock
+    file stays (removing it would race the other writer); hidden, the folder shows the notes alone."""
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
