@@ -80,6 +80,35 @@ async def test_a_question_typed_straight_after_f1_lands_in_the_chat_box(learner,
         assert app.focused is box
 
 
+def style_at(widget, column: int):
+    """The style the widget draws at ``column`` of its first line."""
+    strip = widget.render_lines(widget.region.reset_offset)[0]
+    for segment in strip:
+        if column < segment.cell_length:
+            return segment.style
+        column -= segment.cell_length
+    raise AssertionError("past the end of the line")
+
+
+async def test_the_key_or_area_under_the_mouse_is_marked(learner, size):
+    # A mouse user sees what a click would do: the footer key and the area name under the pointer
+    # are drawn apart from the rest; moving away puts them back.
+    app = DltuiApp(learner)
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, AREA_MARKS["chat"])
+        for selector, text in (("StudyFooter", "New chat"), ("AreaNames", "F3 Review")):
+            widget = app.query_one(selector)
+            line = "".join(strip.text for strip in widget.render_lines(widget.region.reset_offset)[:1])
+            column = line.index(text) + 1
+            before = style_at(widget, column)
+            await pilot.hover(selector, offset=(column, 0))
+            await pilot.pause()
+            assert style_at(widget, column) != before, f"{text} under the mouse looks the same"
+            await pilot.hover("#chat-log")
+            await pilot.pause()
+            assert style_at(widget, column) == before
+
+
 async def test_each_area_has_every_row_but_three_and_tab_stays_in_it(learner, size):
     app = DltuiApp(learner)
     async with app.run_test(size=size) as pilot:

@@ -38,7 +38,7 @@ class ShownKeys:
 
 class StudyFooter(Widget, can_focus=False):
     ALLOW_SELECT = False
-    COMPONENT_CLASSES = {"footer--key", "footer--description", "footer--disabled"}
+    COMPONENT_CLASSES = {"footer--key", "footer--description", "footer--disabled", "footer--hover"}
     DEFAULT_CSS = """
     StudyFooter {
         dock: bottom;
@@ -48,6 +48,7 @@ class StudyFooter(Widget, can_focus=False):
         .footer--key { color: $footer-key-foreground; background: $footer-key-background; text-style: bold; }
         .footer--description { color: $footer-description-foreground; background: $footer-description-background; }
         .footer--disabled { text-style: dim; }
+        .footer--hover { background: $block-hover-background; }
     }
     """
 
@@ -56,6 +57,7 @@ class StudyFooter(Widget, can_focus=False):
         self._shown = ShownKeys((), None)
         self._spans: list[tuple[int, int, str]] = []  # (first column, end column, key) as last drawn
         self._drawn: tuple[object, Text] | None = None  # what render() made, and for what
+        self._hovered: str | None = None  # the key under the mouse: a click presses it
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -88,7 +90,7 @@ class StudyFooter(Widget, can_focus=False):
 
     def render(self) -> Text:
         # Every full frame draws the footer again: the same keys at the same width make the same line.
-        wanted = (self._shown, self.size.width, self.app.theme)
+        wanted = (self._shown, self.size.width, self.app.theme, self._hovered)
         if self._drawn is None or self._drawn[0] != wanted:
             self._drawn = (wanted, self._line())
         return self._drawn[1]
@@ -97,11 +99,14 @@ class StudyFooter(Widget, can_focus=False):
         key_style = self.get_component_rich_style("footer--key")
         description_style = self.get_component_rich_style("footer--description")
         dim = self.get_component_rich_style("footer--disabled")
+        hover = self.get_component_rich_style("footer--hover", partial=True)
         line, spans = Text(no_wrap=True, overflow="crop"), []
 
         def add(key: ShownKey, text: Text, padding: str = " ") -> None:
             start = text.cell_len
             styles = (key_style, description_style) if key.enabled else (key_style + dim, description_style + dim)
+            if key.key == self._hovered:
+                styles = (styles[0] + hover, styles[1] + hover)
             text.append(f"{padding}{key.key_display} ", styles[0])
             text.append(f"{key.description}{padding}", styles[1])
             spans.append((start, text.cell_len, key.key))
@@ -121,9 +126,21 @@ class StudyFooter(Widget, can_focus=False):
         self._spans = spans
         return line
 
+    def _key_at(self, x: int) -> str | None:
+        return next((key for start, end, key in self._spans if start <= x < end), None)
+
     def on_click(self, event: events.Click) -> None:
-        for start, end, key in self._spans:
-            if start <= event.x < end:
-                event.stop()
-                self.app.simulate_key(key)
-                return
+        if (key := self._key_at(event.x)) is not None:
+            event.stop()
+            self.app.simulate_key(key)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._set_hovered(self._key_at(event.x))
+
+    def on_leave(self, _event: events.Leave) -> None:
+        self._set_hovered(None)
+
+    def _set_hovered(self, key: str | None) -> None:
+        if key != self._hovered:
+            self._hovered = key
+            self.refresh()
