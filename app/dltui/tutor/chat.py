@@ -16,6 +16,7 @@ or for Claude "question" when it ends with "?", else "message".
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 import time
 from collections.abc import Callable
@@ -100,6 +101,12 @@ class Chat:
 
         return OfflineTutor.label
 
+    async def warm_up(self) -> None:
+        """Import Claude's SDK in a thread (~1 s; pydantic models): what the first message would
+        otherwise wait for, with the event loop (the whole screen) stopped. Nothing without Claude."""
+        if self.kind == TutorKind.CLAUDE:
+            await asyncio.to_thread(importlib.import_module, "anthropic")
+
     def _make_tutor(self) -> Tutor:
         toolbox = ToolBox(self.context, self.conversation_id, assessor=self.kind, on_quiz=self.on_quiz)
         if self.kind == TutorKind.CLAUDE:
@@ -181,6 +188,8 @@ class Chat:
             save(lambda: history.add_message(self.context, self.conversation_id, MessageRole.TOOL, outcome.line, meta=meta))
             on_tool(outcome)
 
+        if self._tutor is None:
+            await self.warm_up()  # done already, or still going (this waits on the same import)
         try:
             reply = await self.tutor.respond(past, self.topic_id, collect, tool_seen)
         except asyncio.CancelledError:

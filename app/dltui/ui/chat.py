@@ -149,6 +149,8 @@ class ChatPane(Vertical):
         log.scroll_end(animate=False)
         self.chat = chat
         self.refresh_status()
+        # Behind the open chat, while the learner reads and types: the first reply need not wait.
+        self.run_worker(chat.warm_up(), group="tutor-warm-up", exit_on_error=False)
         return chat
 
     async def _opened(self) -> Chat:
