@@ -30,7 +30,7 @@ async def test_every_area_is_reachable_by_keyboard(context, size):
             await pilot.pause()
             assert active_area(app) == area
         # every area rendered something inside the screen bounds
-        pane = app.query_one("#areas", Areas).get_pane(active_area(app))
+        pane = app.query_one("#areas", Areas).box(active_area(app))
         assert pane.region.width > 0 and pane.region.bottom <= size[1]
 
 

@@ -109,7 +109,7 @@ async def test_every_readme_key_is_bound_and_every_footer_key_is_listed(context,
             missing = listed_keys(rows[GLOBAL]) - global_bound
             assert not missing, f"README lists global keys with no binding: {sorted(missing)}"
             return
-        pane = app.query_one("#areas", Areas).get_pane(area)
+        pane = app.query_one("#areas", Areas).box(area)
         await pilot.press(next(key for a, _t, key in AREAS if a == area))
         await pilot.pause(0.3)
         widgets = [pane, *pane.query("*")]

@@ -135,7 +135,7 @@ class DltuiApp(App):
         shell_chat.display = False  # the chat takes its place below; it hands over in _hand_over
         # Every area is found and given its pane before the first await: the learner may quit
         # meanwhile, and a closing app no longer has the areas to look up.
-        boxes = [areas.get_pane(area) for area, _title, _key in AREAS]
+        boxes = [areas.box(area) for area, _title, _key in AREAS]
         removed = [box.query(".loading").remove() for box in boxes]
         mounted = [box.mount(area_pane(area, context), before=0) for box, (area, *_rest) in zip(boxes, AREAS)]
         for removal in removed:
@@ -148,7 +148,7 @@ class DltuiApp(App):
         # it loaded it had nothing to take them. With a dialog open (the palette) the area gets the
         # focus it will have once the dialog closes.
         base = self.screen_stack[0]
-        active = areas.get_pane(areas.active)
+        active = areas.box(areas.active)
         if was_typing or base.focused is None or active not in base.focused.ancestors:
             if self.screen is base:
                 self.action_show_area(areas.active)
@@ -203,18 +203,18 @@ class DltuiApp(App):
         # Focus leaves first: a widget in the area being hidden would hold it otherwise.
         self.set_focus(None)
         areas.active = area
-        target = self._first_focus(areas.get_pane(area))
+        target = self._first_focus(areas.box(area))
         if target is not None:
             self.set_focus(target)
 
     @staticmethod
-    def _first_focus(pane: AreaBox) -> Widget | None:
+    def _first_focus(box: AreaBox) -> Widget | None:
         """Where keys should land in an area: the widget its FIRST_FOCUS names (the Chat's text
         box), else its first focusable widget."""
-        wanted = [getattr(area, "FIRST_FOCUS", None) for area in pane.children]
+        wanted = [getattr(area, "FIRST_FOCUS", None) for area in box.children]
         for selector in filter(None, wanted):
-            return pane.query_one(selector)
-        return next((w for w in pane.query("*") if w.focusable), None)
+            return box.query_one(selector)
+        return next((w for w in box.query("*") if w.focusable), None)
 
     def on_key(self, event: events.Key) -> None:
         into_the_focused_box(self, event)  # keys typed ahead of a focus change (ui/typed_ahead.py)

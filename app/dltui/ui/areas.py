@@ -112,10 +112,11 @@ class Areas(Vertical):
             box.display = area == self.active  # hidden before mounting: no second layout to hide them
             yield box
 
-    def get_pane(self, area: str) -> AreaBox:
+    def box(self, area: str) -> AreaBox:
+        """The container of one area (its pane, once the records are open, is inside)."""
         return self.get_child_by_id(area, AreaBox)
 
     def watch_active(self, old: str, new: str) -> None:
-        self.get_pane(old).display = False
-        self.get_pane(new).display = True
+        self.box(old).display = False
+        self.box(new).display = True
         self.query_one(AreaNames).open_area = new
