@@ -368,6 +368,8 @@ def save(run: Run, progress: Progress, name: str, metrics: dict) -> Path:
         "epochs_without_gain": progress.stale,
         "rng": torch.get_rng_state(),  # dropout masks continue as if never interrupted
         "cuda_rng": torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None,
+        # fp16's loss scale is training state, as Adam's moments are (empty when not in fp16).
+        "scaler": run.scaler.state_dict(),
         "normalise": list(run.data["normalise"]),
         "params": vars(run.args),
     }
@@ -389,6 +391,8 @@ def resume(run: Run) -> Progress:
         stale=extra["epochs_without_gain"],
     )
     torch.set_rng_state(extra["rng"].cpu())  # map_location may have moved it to the GPU
+    if extra.get("scaler"):  # an fp16 run's scale; older checkpoints and other precisions have none
+        run.scaler.load_state_dict(extra["scaler"])
     if device.type == "cuda" and extra.get("cuda_rng") is not None:
         torch.cuda.set_rng_state(extra["cuda_rng"].cpu())
     # The best weights so far live in best.pt next to the checkpoint we resume from.

@@ -159,6 +159,31 @@ def test_cnn_resume_continues_from_the_saved_epoch_with_the_same_weights(world, 
         torch.testing.assert_close(resumed[name], original[name], rtol=1e-5, atol=1e-6, msg=name)
 
 
+def test_cnn_mixed_precision_runs_and_an_fp16_resume_keeps_its_gradient_scale(world, tmp_path):
+    # The code a GPU runs (autocast; fp16 with a gradient scaler), here on the CPU: no CUDA machine
+    # tests it otherwise. The scaler's scale is training state, as the optimizer's moments are: a
+    # resume without it starts again at 65536, and on a GPU the first steps overflow and are skipped.
+    import torch
+    from labkit.checkpoints import load_checkpoint
+
+    rc, bf16_dir, output = run_lab(world, "torch-cnn", "cnn-bf16", ["--epochs", "1", *TINY_CNN, "--precision", "bf16"])
+    assert rc == 0, output
+    assert of_type(read_events(bf16_dir), "start")[0]["params"]["precision"] == "bf16"
+    rc, whole, output = run_lab(world, "torch-cnn", "cnn-fp16", ["--epochs", "2", *TINY_CNN, "--precision", "fp16"])
+    assert rc == 0, output
+    first = load_checkpoint(whole / "checkpoints" / "epoch-001.pt")
+    assert first["extra"]["scaler"]["scale"] > 0
+    first["extra"]["scaler"]["scale"] = 1024.0  # as a long run might have left it
+    moved = tmp_path / "epoch-001.pt"
+    torch.save(first, moved)
+    rc, resumed, output = run_lab(
+        world, "torch-cnn", "cnn-fp16-resumed", ["--epochs", "2", *TINY_CNN, "--precision", "fp16", "--resume", str(moved)]
+    )
+    assert rc == 0, output
+    # Too few steps to grow it (every 2,000) and none overflowed at that scale: the resumed run kept it.
+    assert load_checkpoint(resumed / "checkpoints" / "epoch-002.pt")["extra"]["scaler"]["scale"] == 1024.0
+
+
 def freeze_mid_epoch(process: subprocess.Popen, events_file: Path, steps_per_epoch: int) -> None:
     """SIGSTOP the lab at a moment when its next step is neither the first nor the last of an epoch."""
     deadline = time.monotonic() + 60
