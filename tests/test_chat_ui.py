@@ -74,6 +74,25 @@ async def test_question_streams_an_answer_and_the_assessment_lands_on_mastery(cl
     assert before.assessment is None and after.assessment.value == "strong" and after.fraction > before.fraction
 
 
+async def test_a_replys_first_words_are_drawn_at_once_not_held_for_the_batch(claude, api, monkeypatch):
+    # Streamed text is drawn in batches (one layout per batch), but the first words end the wait
+    # the learner feels: they are drawn as they come. Here the batch pace is set far beyond the
+    # test's patience, and the API stalls after the first words.
+    monkeypatch.setattr("dltui.ui.chat.STREAM_BATCH_S", 60.0)
+    api.queue(text_reply("Before I explain, ", "what do you know?", pause=3.0))
+    app = DltuiApp(claude)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_and_send(pilot, "teach me gradient descent")
+        reply = None
+        for _ in range(100):  # 5 s: the second piece is 3 s away, a batch 60 s
+            await pilot.pause(0.05)
+            if (replies := app.query(TutorMessage)) and replies.last().source:
+                reply = replies.last()
+                break
+        assert reply is not None and reply.source == "Before I explain, "
+        await pilot.press("escape")  # the rest of the reply is not waited for
+
+
 async def test_error_keeps_the_conversation_and_retry_answers(claude, api):
     api.queue(HttpError(401, "authentication_error", "invalid key"))
     app = DltuiApp(claude)

@@ -49,7 +49,7 @@ class InfoLine(ContainedStatic):
 
 # Streamed text is drawn in batches, one every STREAM_BATCH_S: a draw per delta cost a layout
 # pass per word. A batch redraws only the reply's last part (see chat_reply), so its cost does
-# not grow with the reply and the pace can stay steady.
+# not grow with the reply and the pace can stay steady. A reply's first words are drawn at once.
 STREAM_BATCH_S = 0.2
 
 
@@ -249,10 +249,11 @@ class ChatPane(Vertical):
         pieces: asyncio.Queue[str | None] = asyncio.Queue()
 
         async def pump() -> None:
-            finished = False
+            finished, pace = False, 0.0  # the first words at once: they end the wait the learner feels
             while not finished:
                 batch = [await pieces.get()]
-                await asyncio.sleep(STREAM_BATCH_S)
+                await asyncio.sleep(pace)
+                pace = STREAM_BATCH_S
                 while not pieces.empty():
                     batch.append(pieces.get_nowait())
                 if None in batch:
