@@ -13,7 +13,7 @@ from dltui.srs.browse import browsed_card, card_history, find_cards, set_buried,
 from dltui.store.models import CardState
 from dltui.ui.app import DltuiApp
 from fsrs import Rating
-from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
+from journeys.conftest import screen_text, type_text, typed_at_once, wait_for_text, wait_until
 from sqlmodel import select
 
 RECALL = "What is the shape of A @ B"
@@ -100,6 +100,21 @@ async def test_the_browser_from_review_suspends_and_brings_back(learner):
         await pilot.press("escape")
         text = await wait_for_text(pilot, "How many parameters")
         assert "Cards" not in text.splitlines()[0]
+
+
+async def test_a_search_typed_straight_after_the_slash_lands_in_the_search_box(learner):
+    # "/" then the words at once (a quick typist, or a burst over SSH): the words were handed out
+    # before the browser's search box had the focus, and "s" and "b" suspend and bury in there.
+    app = DltuiApp(learner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await wait_for_text(pilot, RECALL)
+        typed_at_once(app, ["slash", *"shape of A @ B"])
+        assert await wait_until(
+            pilot, lambda: app.screen.query("#browser-search") and app.screen.query_one("#browser-search").value == "shape of A @ B"
+        )
+        text = await wait_for_text(pilot, f"A1  {RECALL}")
+        assert "suspended" not in text and "buried" not in text  # the s and b of the words did nothing else
 
 
 async def test_suspending_the_card_on_screen_moves_review_on(learner):

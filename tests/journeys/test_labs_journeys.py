@@ -15,7 +15,7 @@ import pytest
 from dltui.labs import records
 from dltui.store.models import RunStatus
 from dltui.ui.app import DltuiApp
-from journeys.conftest import screen_text, type_text, wait_for_text, wait_until
+from journeys.conftest import screen_text, type_text, typed_at_once, wait_for_text, wait_until
 
 RUN_S = 60.0  # a lab start + a second of work; generous for a loaded 2-core machine
 
@@ -67,6 +67,18 @@ async def all_finished(pilot, learner, count: int, timeout: float = RUN_S) -> li
 
     assert await wait_until(pilot, done, timeout), [r.status for r in runs_of(learner)]
     return runs_of(learner)
+
+
+async def test_r_and_enter_typed_at_once_run_the_lab_with_its_defaults(learner):
+    # The form's first field must have the keys by the time the Enter typed after "r" comes up
+    # to the app; it was still on the form's scroll box (the field took the focus a moment later).
+    app = DltuiApp(learner)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_labs(pilot)
+        await move_to_lab(pilot, "numpy-xor")
+        typed_at_once(app, ["r", "enter"])
+        [run] = await all_finished(pilot, learner, 1)
+        assert run.lab_id == "numpy-xor" and run.status is RunStatus.OK
 
 
 # -- defect 1: `l` (log scale) never takes the app down ------------------------------------------

@@ -35,6 +35,7 @@ def details_text(monitor: RunMonitor) -> str:
 
 
 class RunDetails(ModalScreen[None]):
+    AUTO_FOCUS = "VerticalScroll"  # as the screen comes up: the arrows typed straight after "d" scroll it
     DEFAULT_CSS = """
     RunDetails { align: center middle; }
     RunDetails > Vertical { width: 95%; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
@@ -52,9 +53,6 @@ class RunDetails(ModalScreen[None]):
             yield Label(f"[b]{escape(self.run_id)}[/b]  (Escape closes)")
             with VerticalScroll():
                 yield ContainedStatic(escape(details_text(self.monitor)), id="run-details")
-
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -43,6 +43,10 @@ class LaunchRequest:
 class LabForm(ModalScreen[LaunchRequest | None]):
     """The parameters of one lab, ready to run."""
 
+    # Focused as the screen comes up, not a moment later from on_mount: an Enter typed straight
+    # after "r" finds the first field and runs the lab (ui/typed_ahead.py).
+    AUTO_FOCUS = "Input, Button"
+
     DEFAULT_CSS = """
     LabForm { align: center middle; }
     LabForm > Vertical { width: 90%; max-width: 100; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
@@ -109,11 +113,6 @@ class LabForm(ModalScreen[LaunchRequest | None]):
             example = next(bound for bound in (target.min, target.max) if bound is not None)  # the registry wants one
             yield Static(f"{escape(target.metric)} at the end ({tolerance_text(target.metric, example)} counts as right)")
             yield Input(placeholder=f"e.g. {example:g}", id="predict-value")
-
-    def on_mount(self) -> None:
-        first = self.query(Input)
-        if first:
-            first.first().focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "form-run":

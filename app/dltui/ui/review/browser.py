@@ -39,6 +39,8 @@ def _when(moment: datetime | None, now: datetime) -> str:
 class CardBrowser(ModalScreen[bool]):
     """Search cards; dismisses with True when a card was suspended, buried or brought back."""
 
+    AUTO_FOCUS = "#browser-search"  # as the screen comes up: the words typed straight after "/" land there
+
     DEFAULT_CSS = """
     CardBrowser { align: center middle; }
     CardBrowser #browser { width: 100%; height: 100%; border: round $primary; background: $surface; }
@@ -77,7 +79,6 @@ class CardBrowser(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.query_one("#browser", Vertical).border_title = "Cards"
         self._search("")
-        self.query_one("#browser-search", Input).focus()
 
     # -- searching ---------------------------------------------------------------------------
 
