@@ -303,7 +303,7 @@ class ChatPane(Vertical):
             self.workers.cancel_group(self, "reply")
         else:
             # Leave the text box for the log: ? and the arrows work there, the chat keys still do.
-            self.query_one("#chat-log", VerticalScroll).focus()
+            self.screen.set_focus(self.query_one("#chat-log", VerticalScroll))  # now, for the keys typed after Esc
 
     def action_new_conversation(self) -> None:
         if self._ready():

@@ -281,7 +281,7 @@ class LabsPane(LaunchActions, ExerciseActions, PredictionFollowUp, Horizontal):
         except OptionDoesNotExist:
             self.notify(f"No lab called {lab_id!r} here (see `dltui lab list`).", severity="warning")
             return
-        labs.focus()
+        self.screen.set_focus(labs)  # now, for the keys typed after (r runs the lab picked here)
         lab = self.runner.registry.labs.get(lab_id)
         if lab is not None:
             self.query_one(RunSummary).show_lab(lab)

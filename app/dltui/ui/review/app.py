@@ -54,4 +54,4 @@ class ReviewApp(App):
         if self.quiz_topic:
             self.sub_title = "quiz"
             pane.start_quiz(self.quiz_topic)
-        pane.focus()
+        self.set_focus(pane)  # now: keys typed as `dltui review` opens go to the card

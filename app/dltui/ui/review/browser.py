@@ -168,8 +168,9 @@ class CardBrowser(ModalScreen[bool]):
         return True
 
     def action_to_results(self) -> None:
-        if self.query_one("#browser-results", OptionList).option_count:
-            self.query_one("#browser-results", OptionList).focus()
+        results = self.query_one("#browser-results", OptionList)
+        if results.option_count:
+            self.set_focus(results)  # now: an s typed straight after ↓ is for the results (ui/typed_ahead.py)
 
     def action_toggle_suspended(self) -> None:
         card = self._highlighted()

@@ -130,7 +130,7 @@ class ReviewPane(Vertical, can_focus=True):
             self.app.notify(str(err), severity="warning")
             return False
         self.showing_stats = False
-        self.focus()  # the app has brought the Review area to the front (QuizRequested)
+        self._take_keys(self)  # the app has brought the Review area to the front (QuizRequested)
         self.notice(f"Quiz: {quiz.topic.title}, {quiz.size} cards. Answers count as reviews.")
         self._show_card()
         return True
