@@ -5,7 +5,7 @@ SDK pointed at the tests' fake Messages API on 127.0.0.1, which answers at once.
 up, the question is typed as a learner types it (TYPING_S between keys), then Enter; the clock
 runs until the reply's first words are on screen. What it shows is the app's own share of the wait
 for the first reply: the SDK's import (~1 s on this machine) and the client's set-up, which the
-chat does behind the open chat before the first message (tutor/chat.py: warm_up).
+chat starts in a thread at the question's first key (tutor/chat.py: warm_up).
 Prints `| name | value | unit | note |` rows.
 """
 

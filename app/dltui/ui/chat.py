@@ -99,6 +99,7 @@ class ChatPane(Vertical):
         self.replying = False
         self._tutor_notice: InfoLine | None = None  # the line Ctrl+T updates instead of adding more
         self.watched_run: RunMonitor | None = None  # the run being talked about (`t` in Labs)
+        self._warmed_up = False  # Claude's SDK import started (typing)
 
     def compose(self) -> ComposeResult:
         yield ContainedStatic("", id="chat-status")
@@ -149,8 +150,6 @@ class ChatPane(Vertical):
         log.scroll_end(animate=False)
         self.chat = chat
         self.refresh_status()
-        # Behind the open chat, while the learner reads and types: the first reply need not wait.
-        self.run_worker(chat.warm_up(), group="tutor-warm-up", exit_on_error=False)
         return chat
 
     async def _opened(self) -> Chat:
@@ -207,6 +206,15 @@ class ChatPane(Vertical):
             self.refresh_status()
 
     # --- sending and streaming ---------------------------------------------------------------
+
+    @on(Input.Changed, "#chat-input")
+    def typing(self, event: Input.Changed) -> None:
+        # A message to Claude is being written: its SDK (~1 s to import) loads in a thread while
+        # the rest is typed, so the reply need not wait for it. Not at start-up, not for the offline tutor.
+        chat = self.chat
+        if event.value and chat is not None and chat.kind == TutorKind.CLAUDE and not self._warmed_up:
+            self._warmed_up = True
+            self.run_worker(chat.warm_up(), group="tutor-warm-up", exit_on_error=False)
 
     @on(Input.Submitted, "#chat-input")
     def submitted(self, event: Input.Submitted) -> None:
