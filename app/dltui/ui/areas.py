@@ -10,12 +10,13 @@ the area, and the keys stay in the area, where they do something (Tab moves betw
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from dltui.ui.span_line import SpanLine
 
 # (area id, title, key) — function keys work in every terminal and over SSH; alt+digit as a fallback.
 AREAS = [
@@ -35,10 +36,9 @@ class AreaChosen(Message):
         self.area = area
 
 
-class AreaNames(Widget, can_focus=False):
+class AreaNames(SpanLine):
     """The areas' names and keys on one line ("F1 Chat  F2 Topics …"), the open one marked."""
 
-    ALLOW_SELECT = False
     COMPONENT_CLASSES = {"area-names--name", "area-names--hover", "area-names--open"}
     DEFAULT_CSS = """
     AreaNames {
@@ -54,12 +54,10 @@ class AreaNames(Widget, can_focus=False):
     """
 
     open_area: reactive[str] = reactive("")
-    hovered: reactive[str | None] = reactive(None)
 
     def __init__(self, open_area: str) -> None:
         super().__init__()
         self.set_reactive(AreaNames.open_area, open_area)
-        self._spans: list[tuple[int, int, str]] = []  # (first column, end column, area) as last drawn
 
     def render(self) -> Text:
         line, spans = Text(no_wrap=True, overflow="crop"), []
@@ -71,19 +69,8 @@ class AreaNames(Widget, can_focus=False):
         self._spans = spans
         return line
 
-    def _area_at(self, x: int) -> str | None:
-        return next((area for start, end, area in self._spans if start <= x < end), None)
-
-    def on_click(self, event: events.Click) -> None:
-        if (area := self._area_at(event.x)) is not None:
-            event.stop()
-            self.post_message(AreaChosen(area))
-
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        self.hovered = self._area_at(event.x)
-
-    def on_leave(self, _event: events.Leave) -> None:
-        self.hovered = None
+    def span_clicked(self, what: str) -> None:
+        self.post_message(AreaChosen(what))
 
 
 class AreaBox(Vertical):

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.screen import Screen
-from textual.widget import Widget
+
+from dltui.ui.span_line import SpanLine
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ class ShownKeys:
     palette: ShownKey | None  # the command palette's key, at the right
 
 
-class StudyFooter(Widget, can_focus=False):
-    ALLOW_SELECT = False
+class StudyFooter(SpanLine):
     COMPONENT_CLASSES = {"footer--key", "footer--description", "footer--disabled", "footer--hover"}
     DEFAULT_CSS = """
     StudyFooter {
@@ -55,9 +54,7 @@ class StudyFooter(Widget, can_focus=False):
     def __init__(self) -> None:
         super().__init__()
         self._shown = ShownKeys((), None)
-        self._spans: list[tuple[int, int, str]] = []  # (first column, end column, key) as last drawn
         self._drawn: tuple[object, Text] | None = None  # what render() made, and for what
-        self._hovered: str | None = None  # the key under the mouse: a click presses it
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -90,7 +87,7 @@ class StudyFooter(Widget, can_focus=False):
 
     def render(self) -> Text:
         # Every full frame draws the footer again: the same keys at the same width make the same line.
-        wanted = (self._shown, self.size.width, self.app.theme, self._hovered)
+        wanted = (self._shown, self.size.width, self.app.theme, self.hovered)
         if self._drawn is None or self._drawn[0] != wanted:
             self._drawn = (wanted, self._line())
         return self._drawn[1]
@@ -105,7 +102,7 @@ class StudyFooter(Widget, can_focus=False):
         def add(key: ShownKey, text: Text, padding: str = " ") -> None:
             start = text.cell_len
             styles = (key_style, description_style) if key.enabled else (key_style + dim, description_style + dim)
-            if key.key == self._hovered:
+            if key.key == self.hovered:
                 styles = (styles[0] + hover, styles[1] + hover)
             text.append(f"{padding}{key.key_display} ", styles[0])
             text.append(f"{key.description}{padding}", styles[1])
@@ -126,21 +123,5 @@ class StudyFooter(Widget, can_focus=False):
         self._spans = spans
         return line
 
-    def _key_at(self, x: int) -> str | None:
-        return next((key for start, end, key in self._spans if start <= x < end), None)
-
-    def on_click(self, event: events.Click) -> None:
-        if (key := self._key_at(event.x)) is not None:
-            event.stop()
-            self.app.simulate_key(key)
-
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        self._set_hovered(self._key_at(event.x))
-
-    def on_leave(self, _event: events.Leave) -> None:
-        self._set_hovered(None)
-
-    def _set_hovered(self, key: str | None) -> None:
-        if key != self._hovered:
-            self._hovered = key
-            self.refresh()
+    def span_clicked(self, what: str) -> None:
+        self.app.simulate_key(what)  # a click on a key presses it
