@@ -80,7 +80,7 @@ def open_study(db: str | None) -> StudyContext:
 def run_app(args: argparse.Namespace) -> int:
     """Open the full-screen app; a database that cannot be opened is reported once it has closed."""
     # Start-up makes ~125k objects that live as long as the app and almost no garbage, yet the
-    # collector would walk them some 60 times: ~17 ms before the first frame, ~80 ms more while the
+    # collector walked them dozens of times: ~17 ms before the first frame, ~75 ms more while the
     # records load. It stays off until they are loaded (DltuiApp._records_ready turns it on).
     gc.disable()
     from dltui.ui.app import DltuiApp

@@ -170,7 +170,7 @@ class CardBrowser(ModalScreen[bool]):
     def action_to_results(self) -> None:
         results = self.query_one("#browser-results", OptionList)
         if results.option_count:
-            self.set_focus(results)  # now: an s typed straight after ↓ is for the results (ui/typed_ahead.py)
+            self.set_focus(results)  # now, not behind the keys already queued (ui/typed_ahead.py)
 
     def action_toggle_suspended(self) -> None:
         card = self._highlighted()
